@@ -4,16 +4,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint format typecheck clean
+.PHONY: setup demo test lint format typecheck lock clean
 
 setup: $(STAMP)
 
 # Re-install only when a pin changes; `make setup` is cheap and idempotent after the first run.
-$(STAMP): requirements.txt requirements-dev.txt functions/requirements.txt pyproject.toml
+$(STAMP): requirements.txt requirements-dev.txt functions/requirements.txt constraints.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run 'make PYTHON=/path/to/python3.11 ...'" >&2; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip==25.3
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
 
@@ -34,6 +34,15 @@ format: setup
 
 test: setup lint
 	$(BIN)/pytest -n 2
+
+# Re-pin every transitive dependency from a fresh resolve of the requirements files.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	{ echo "# Every package in .venv, pinned (transitive ones included) so a fresh clone installs what CI tested."; \
+	  echo "# Regenerate with 'make lock' after changing a requirements file."; \
+	  .lock-venv/bin/python -m pip freeze --exclude-editable; } > constraints.txt
+	rm -rf .lock-venv
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -59,11 +59,7 @@ def probe_media_stats(
     days: int = 7,
 ) -> ProbeResult:
     """Stats, engagement and the last `days` of by_date for the given medias (or the first listed)."""
-    ids = list(media_ids) or [
-        str(media["hashed_id"])
-        for page in client.iter_pages("/medias", per_page=per_page, max_pages=max_pages)
-        for media in page
-    ]
+    ids = list(media_ids) or _first_media_ids(client, per_page=per_page, pages=max_pages)
     start = today - dt.timedelta(days=days)
     end = today - dt.timedelta(days=1)
     items: list[Payload] = []
@@ -148,6 +144,17 @@ def probe_events(
         "fields": _fields(items),
     }
     return ProbeResult("events", {**params, "per_page": per_page, "max_pages": max_pages}, items, summary)
+
+
+def _first_media_ids(client: WistiaClient, *, per_page: int, pages: int) -> list[str]:
+    """A sample, not a full listing: at most `pages` pages, so no completeness guard applies."""
+    ids: list[str] = []
+    for page_number in range(1, pages + 1):
+        page = client.get_array("/medias", {"page": page_number, "per_page": per_page})
+        ids.extend(str(media["hashed_id"]) for media in page)
+        if len(page) < per_page:
+            break
+    return ids
 
 
 def write_sample(result: ProbeResult, out_dir: Path, *, base_url: str, now: dt.datetime) -> Path:
