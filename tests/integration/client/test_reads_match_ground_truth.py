@@ -38,7 +38,7 @@ def test_exact_multiple_of_page_size_stops_at_the_empty_page(
 ) -> None:
     count = len(live_medias(shared_sim))
     client = client_for(shared_sim, per_page=count)
-    before = shared_sim.stats()["by_route"]["/medias"]
+    before = shared_sim.stats()["by_route"].get("/medias", 0)
     assert len(list(client.iter_medias())) == count
     assert shared_sim.stats()["by_route"]["/medias"] - before == 2
 
@@ -108,3 +108,13 @@ def test_every_media_model_keeps_its_raw_payload(
         assert set(media.raw) <= set(truth)
         assert media.raw == {key: truth[key] for key in media.raw}
         assert media.created is not None and media.created.tzinfo is not None
+
+
+def test_an_empty_listing_costs_one_request(
+    shared_sim: WistiaSimulator, client_for: Callable[..., WistiaClient]
+) -> None:
+    before_origin = shared_sim.origin - dt.timedelta(days=3)
+    client = client_for(shared_sim)
+    assert list(client.iter_events(start_date=before_origin, end_date=before_origin)) == []
+    assert list(client.iter_medias(project_id="no-such-project")) == []
+    assert client.stats.as_dict()["requests_sent"] == 2
