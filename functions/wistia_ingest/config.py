@@ -87,7 +87,8 @@ class ClientConfig(BaseModel):
 
         WISTIA_API_TOKEN (required), WISTIA_BASE_URL, WISTIA_AUTH_SCHEME (bearer|basic),
         WISTIA_REQUESTS_PER_MINUTE (positive number, empty = no client-side limit),
-        WISTIA_TIMEOUT_SECONDS (read timeout, positive number).
+        WISTIA_TIMEOUT_SECONDS (read timeout, positive number), WISTIA_MAX_TRIES (whole number),
+        WISTIA_BACKOFF_BASE_SECONDS and WISTIA_BACKOFF_MAX_SECONDS (positive numbers).
         """
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
@@ -132,6 +133,12 @@ class ClientConfig(BaseModel):
                 "WISTIA_TIMEOUT_SECONDS", timeout, "a positive number of seconds (e.g. 30)"
             )
 
+        for variable, name, accepted in _RETRY_VARIABLES:
+            text = env.get(variable, "").strip()
+            if text:
+                number = _positive_number(variable, text, accepted)
+                values[name] = int(number) if name == "max_tries" else number
+
         values.update(overrides)
         try:
             return cls(**values)
@@ -141,6 +148,13 @@ class ClientConfig(BaseModel):
                 for error in exc.errors(include_input=False, include_url=False)
             )
             raise ConfigError(f"invalid Wistia client configuration: {problems}") from None
+
+
+_RETRY_VARIABLES = (
+    ("WISTIA_MAX_TRIES", "max_tries", "a whole number of attempts per request (e.g. 8)"),
+    ("WISTIA_BACKOFF_BASE_SECONDS", "backoff_base_seconds", "a positive number of seconds (e.g. 1)"),
+    ("WISTIA_BACKOFF_MAX_SECONDS", "backoff_max_seconds", "a positive number of seconds (e.g. 60)"),
+)
 
 
 def _positive_number(variable: str, text: str, accepted: str) -> float:

@@ -199,3 +199,19 @@ def test_exhausted_error_message_has_no_token(make_client: MakeClient, token: st
         client.get_json("/medias")
     assert token not in str(caught.value)
     assert "gave up after 2 attempts" in str(caught.value)
+
+
+def test_retry_settings_come_from_the_environment() -> None:
+    from wistia_ingest.config import ClientConfig
+    from wistia_ingest.errors import ConfigError
+
+    env = {
+        "WISTIA_API_TOKEN": "t0k",
+        "WISTIA_MAX_TRIES": "3",
+        "WISTIA_BACKOFF_BASE_SECONDS": "0.01",
+        "WISTIA_BACKOFF_MAX_SECONDS": "0.5",
+    }
+    config = ClientConfig.from_env(env)
+    assert (config.max_tries, config.backoff_base_seconds, config.backoff_max_seconds) == (3, 0.01, 0.5)
+    with pytest.raises(ConfigError, match="WISTIA_MAX_TRIES"):
+        ClientConfig.from_env({**env, "WISTIA_MAX_TRIES": "many"})

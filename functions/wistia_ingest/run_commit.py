@@ -1,0 +1,161 @@
+"""Close a run: after the merge, move the watermarks forward; in every case, record it and release the lock.
+
+Write before cursor: this runs only after the Transform committed the Delta tables, and moves a stream's
+watermark only if that stream was merged and its data is complete (every day of the window has a part).
+A failed run (the state machine's Catch) records the cause and releases the lock; watermarks stay put,
+so the next run re-pulls the same window.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Any, Literal
+
+from wistia_ingest.bronze import BronzeStore
+from wistia_ingest.run_context import RunContext
+from wistia_ingest.settings import Settings
+from wistia_ingest.state import StateStore
+
+Outcome = Literal["succeeded", "failed"]
+ALL_STREAMS = ("medias", "events", "by_date", "visitors")
+
+
+def commit_run(
+    ctx: RunContext,
+    *,
+    merged_streams: tuple[str, ...] = ALL_STREAMS,
+    transform_summary: dict[str, Any] | None = None,
+    settings: Settings,
+    state: StateStore,
+    bronze: BronzeStore,
+) -> dict[str, Any]:
+    manifest = bronze.get_json(ctx.manifest_key)
+    parts = bronze.read_parts(ctx)
+    summary = summarize_parts(parts)
+    advanced: dict[str, str] = {}
+    if ctx.mode == "nightly":
+        advanced = _advance_watermarks(ctx, manifest, parts, merged_streams, state)
+        _track_failed_medias(ctx, parts, state)
+    record = {
+        "status": "succeeded",
+        "finished_at": _now(),
+        "counts": summary,
+        "watermarks_advanced": advanced,
+        "transform": transform_summary or {},
+    }
+    state.record_run(ctx.run_id, record, ttl_days=settings.run_record_ttl_days)
+    bronze.put_json(f"{ctx.run_prefix}/summary.json", {"run": ctx.model_dump(mode="json"), **record})
+    released = state.release_lock(ctx.run_id)
+    return {
+        "status": "succeeded",
+        "watermarks_advanced": advanced,
+        "counts": summary,
+        "lock_released": released,
+    }
+
+
+def fail_run(
+    run_id: str,
+    error: dict[str, Any] | None,
+    *,
+    settings: Settings,
+    state: StateStore,
+) -> dict[str, Any]:
+    """Record the failure and release the lock (only if this run holds it). Never touches watermarks."""
+    cause = _describe_error(error)
+    state.record_run(
+        run_id,
+        {"status": "failed", "finished_at": _now(), "error": cause},
+        ttl_days=settings.run_record_ttl_days,
+    )
+    released = state.release_lock(run_id)
+    return {"status": "failed", "error": cause, "lock_released": released}
+
+
+def summarize_parts(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    records: Counter[str] = Counter()
+    objects: Counter[str] = Counter()
+    for part in parts:
+        for obj in part.get("objects", []):
+            records[obj["entity"]] += int(obj.get("records", 0))
+            objects[obj["entity"]] += 1
+    return {
+        "records": dict(sorted(records.items())),
+        "objects": dict(sorted(objects.items())),
+        "failed_medias": sorted(f["media_id"] for p in parts for f in p.get("failed", [])),
+        "gone_medias": sorted(m for p in parts for m in p.get("gone", [])),
+        "parts": len(parts),
+    }
+
+
+def _advance_watermarks(
+    ctx: RunContext,
+    manifest: dict[str, Any],
+    parts: list[dict[str, Any]],
+    merged: tuple[str, ...],
+    state: StateStore,
+) -> dict[str, str]:
+    units = {part["unit"] for part in parts}
+    targets: dict[str, str] = {}
+    if "events" in merged:
+        complete = _last_complete_day(ctx, units)
+        if complete is not None:
+            targets["events"] = complete.isoformat()
+    if "by_date" in merged and _all_batches_done(manifest, units):
+        targets["by_date"] = ctx.window.end.isoformat()
+    listing = manifest.get("listing", {})
+    if "medias" in merged and listing.get("high_water"):
+        targets["medias"] = listing["high_water"]
+    if "medias" in merged and listing.get("full_sweep"):
+        targets["media_sweep"] = ctx.run_date.isoformat()
+    if "visitors" in merged and "visitors-snapshot" in units:
+        targets["visitors"] = ctx.run_date.isoformat()
+    return {
+        stream: value
+        for stream, value in targets.items()
+        if state.advance_watermark(stream, value, run_id=ctx.run_id)
+    }
+
+
+def _last_complete_day(ctx: RunContext, units: set[str]) -> dt.date | None:
+    """The last day D of the window such that every day up to D has its events part."""
+    complete = None
+    for day in ctx.window.days():
+        if f"events-{day.isoformat()}" not in units:
+            break
+        complete = day
+    return complete
+
+
+def _all_batches_done(manifest: dict[str, Any], units: set[str]) -> bool:
+    return all(f"media-batch-{n:05d}" in units for n in range(1, int(manifest.get("media_batches", 0)) + 1))
+
+
+def _track_failed_medias(ctx: RunContext, parts: list[dict[str, Any]], state: StateStore) -> None:
+    """Failed medias keep the earliest day they still miss; medias that succeeded forget theirs."""
+    failed = {f["media_id"] for part in parts for f in part.get("failed", [])}
+    succeeded = {
+        obj["media_id"]
+        for part in parts
+        if part.get("stream") == "media"
+        for obj in part.get("objects", [])
+        if obj.get("media_id") and obj["media_id"] not in failed
+    }
+    for media_id in sorted(failed):
+        state.set_media_retry(media_id, ctx.window.start)
+    for media_id in sorted(succeeded):
+        state.clear_media_retry(media_id)
+
+
+def _describe_error(error: dict[str, Any] | None) -> str:
+    """Step Functions' Catch gives {Error, Cause}; keep it short and free of payloads."""
+    if not error:
+        return "unknown error"
+    name = str(error.get("Error") or error.get("error") or "Error")
+    cause = str(error.get("Cause") or error.get("cause") or "")
+    return f"{name}: {cause}"[:2000]
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
