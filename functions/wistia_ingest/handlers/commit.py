@@ -9,25 +9,23 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from pydantic import ValidationError
 
+from wistia_ingest.handlers._common import SERVICE, InvalidEventError, parse_run, require_object
 from wistia_ingest.run_commit import ALL_STREAMS, commit_run, fail_run
-from wistia_ingest.run_context import RunContext
-from wistia_ingest.run_request import InvalidRunRequestError
 from wistia_ingest.runtime import get_runtime
 
-logger = Logger(service="wistia-pipeline")
+logger = Logger(service=SERVICE)
 
 
-@logger.inject_lambda_context(log_event=False)
+@logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    event = event or {}
+    event = require_object(event)
     rt = get_runtime()
     outcome = event.get("outcome")
     if outcome == "failed":
         run_id = str(event.get("run_id") or "").strip()
         if not run_id:
-            raise InvalidRunRequestError("a failed-run commit needs run_id (the execution name)")
+            raise InvalidEventError("a failed-run commit needs run_id (the execution name)")
         logger.append_keys(run_id=run_id)
         result = fail_run(run_id, event.get("error"), settings=rt.settings, state=rt.state)
         logger.warning(
@@ -35,19 +33,12 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         )
         return result
     if outcome != "succeeded":
-        raise InvalidRunRequestError(f"commit outcome must be 'succeeded' or 'failed', not {outcome!r}")
-    try:
-        ctx = RunContext.model_validate(event.get("run"))
-    except ValidationError as exc:
-        raise InvalidRunRequestError(
-            f"commit event has no valid 'run' context: {exc.error_count()} errors"
-        ) from None
+        raise InvalidEventError(f"commit outcome must be 'succeeded' or 'failed', not {outcome!r}")
+    ctx = parse_run(event, rt.settings)
     merged = tuple(event.get("merged_streams") or ALL_STREAMS)
     unknown = sorted(set(merged) - set(ALL_STREAMS))
     if unknown:
-        raise InvalidRunRequestError(
-            f"unknown merged_streams {unknown}; expected some of {list(ALL_STREAMS)}"
-        )
+        raise InvalidEventError(f"unknown merged_streams {unknown}; expected some of {list(ALL_STREAMS)}")
     logger.append_keys(run_id=ctx.run_id, run_key=ctx.run_key)
     result = commit_run(
         ctx,

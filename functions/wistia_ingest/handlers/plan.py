@@ -6,18 +6,20 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
+from wistia_ingest.handlers._common import SERVICE, InvalidEventError, require_object
 from wistia_ingest.planning import plan_run
-from wistia_ingest.run_request import InvalidRunRequestError, RunRequest
+from wistia_ingest.run_request import RunRequest
 from wistia_ingest.runtime import get_runtime
 
-logger = Logger(service="wistia-pipeline")
+logger = Logger(service=SERVICE)
 
 
-@logger.inject_lambda_context(log_event=False)
+@logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    run_id = str((event or {}).get("run_id") or "").strip()
+    event = require_object(event)
+    run_id = str(event.get("run_id") or "").strip()
     if not run_id:
-        raise InvalidRunRequestError("the plan event needs run_id (the execution name: $$.Execution.Name)")
+        raise InvalidEventError("the plan event needs run_id (the execution name: $$.Execution.Name)")
     request = RunRequest.parse(event.get("input"))
     logger.append_keys(run_id=run_id, mode=request.mode)
     rt = get_runtime()

@@ -13,6 +13,7 @@ from support.api import CLOCK_DATE
 from support.lake import decode, read_objects
 from support.lambda_context import FakeLambdaContext
 from wistia_ingest.handlers import plan
+from wistia_ingest.handlers._common import InvalidEventError
 from wistia_ingest.run_request import InvalidRunRequestError
 from wistia_ingest.runtime import Runtime
 from wistia_ingest.state import LockHeldError
@@ -150,7 +151,7 @@ def test_invalid_runs_are_refused_before_anything_is_written(
 
 
 def test_plan_without_run_id_is_a_clear_error(rt: Runtime) -> None:
-    with pytest.raises(InvalidRunRequestError, match="run_id"):
+    with pytest.raises(InvalidEventError, match="run_id"):
         plan.handler({"input": {}}, FakeLambdaContext())
 
 

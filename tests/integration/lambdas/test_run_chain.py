@@ -170,3 +170,28 @@ def test_a_backfill_never_moves_watermarks(sim: WistiaSimulator, rt: Runtime) ->
 
     assert closed["watermarks_advanced"] == {}
     assert rt.state.watermarks() == marks
+
+
+@pytest.mark.parametrize(
+    ("event", "message"),
+    [
+        ({"outcome": "maybe"}, "succeeded' or 'failed"),
+        ({"outcome": "failed"}, "run_id"),
+        ({"outcome": "succeeded"}, "no 'run' field"),
+        ([], "JSON object"),
+    ],
+)
+def test_malformed_commit_events_are_refused(rt: Runtime, event: Any, message: str) -> None:
+    from wistia_ingest.handlers._common import InvalidEventError
+
+    with pytest.raises(InvalidEventError, match=message):
+        commit.handler(event, CONTEXT)
+
+
+def test_unknown_merged_streams_are_refused(sim: WistiaSimulator, rt: Runtime) -> None:
+    from wistia_ingest.handlers._common import InvalidEventError
+
+    planned = plan.handler({"input": {}, "run_id": "night-1"}, CONTEXT)
+    with pytest.raises(InvalidEventError, match="merged_streams"):
+        commit.handler({"outcome": "succeeded", "run": planned["run"], "merged_streams": ["gold"]}, CONTEXT)
+    assert rt.state.watermarks() == {}
