@@ -33,7 +33,7 @@ format: setup
 	$(BIN)/ruff check --fix .
 
 test: setup lint
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 --dist loadgroup
 
 # Re-pin every transitive dependency from a fresh resolve of the requirements files.
 lock:

@@ -1,0 +1,1 @@
+"""The transformation job: bronze JSON -> validated, deduplicated DataFrames -> Delta MERGEs."""
