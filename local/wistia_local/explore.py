@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from wistia_ingest.client import WistiaClient
-from wistia_local.channels import channel_for
+from wistia_spark.channels import channel_for
 from wistia_local.redaction import redact
 
 Payload = dict[str, Any]

@@ -12,7 +12,7 @@ import pytest
 from support.api import CLOCK_DATE, TOKEN, fast_config
 from wistia_ingest.client import WistiaClient
 from wistia_local import explore
-from wistia_local.channels import channel_for
+from wistia_spark.channels import channel_for
 from wistia_simulator import SimulatorConfig, WistiaSimulator
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from wistia_local.channels import FACEBOOK, OTHER, YOUTUBE, channel_for
+from wistia_spark.channels import FACEBOOK, OTHER, YOUTUBE, channel_for
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
 FACEBOOK = "facebook"
 YOUTUBE = "youtube"
@@ -26,3 +27,19 @@ def channel_for(project_name: str, tags: Iterable[str] = ()) -> str:
             if pattern.search(text or ""):
                 return channel
     return OTHER
+
+
+def channel_column(project_name: Any, tags: Any) -> Any:
+    """The same rule as `channel_for`, as a Spark column over a project name and an array of tag names."""
+    from pyspark.sql import functions as F  # noqa: PLC0415 - Spark stays optional for channel_for's callers
+
+    patterns = {channel: "(?i)" + pattern.pattern for channel, pattern in _RULES}
+    texts = F.concat(
+        F.array(F.coalesce(project_name, F.lit(""))), F.coalesce(tags, F.array().cast("array<string>"))
+    )
+    any_rule = "|".join(f"({pattern})" for pattern in patterns.values())
+    first = F.element_at(F.filter(texts, lambda text: text.rlike(any_rule)), 1)
+    decided = F.lit(OTHER)
+    for channel, pattern in reversed(list(patterns.items())):
+        decided = F.when(first.rlike(pattern), F.lit(channel)).otherwise(decided)
+    return F.when(first.isNull(), F.lit(OTHER)).otherwise(decided)
