@@ -11,7 +11,7 @@ import logging
 import sys
 
 from wistia_ingest.errors import WistiaError
-from wistia_local import explore_command, sim_command
+from wistia_local import explore_command, query_command, sim_command
 from wistia_local.errors import CommandError
 
 EXIT_USAGE = 2
@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     sim_command.register(subparsers)
     explore_command.register(subparsers)
+    query_command.register(subparsers)
     return parser
 
 

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from wistia_ingest.client import WistiaClient
-from wistia_spark.channels import channel_for
 from wistia_local.redaction import redact
+from wistia_spark.channels import channel_for
 
 Payload = dict[str, Any]
 _PREFIXED_KEY = re.compile(r"^\d+_[0-9a-f-]+$")

@@ -12,8 +12,8 @@ import pytest
 from support.api import CLOCK_DATE, TOKEN, fast_config
 from wistia_ingest.client import WistiaClient
 from wistia_local import explore
-from wistia_spark.channels import channel_for
 from wistia_simulator import SimulatorConfig, WistiaSimulator
+from wistia_spark.channels import channel_for
 
 
 @pytest.fixture(scope="module")
