@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import os
 import sys
 import types
 from collections.abc import Callable
@@ -70,6 +71,8 @@ def delta_spark_available(spark: Any) -> bool:
 def engine(request: pytest.FixtureRequest, spark: Any) -> str:
     name: str = request.param
     if name == "delta-spark" and not delta_spark_available(spark):
+        if os.environ.get("REQUIRE_DELTA_SPARK"):  # the GitHub delta-spark job: a skip would hide a failure
+            pytest.fail("REQUIRE_DELTA_SPARK is set but the Delta jars are not on the classpath")
         pytest.skip(DELTA_SPARK_SKIP)
     return name
 
