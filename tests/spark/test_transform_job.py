@@ -204,3 +204,18 @@ def test_summary_counts_reads_merges_and_quarantine(nights: Nights) -> None:
     assert first["quarantine"]["source_rows"] == 0
     summary_file = nights.lake / "bronze/_runs/run=nightly-2026-11-20/transform_summary.json"
     assert summary_file.is_file()
+
+
+def test_every_view_runs_over_the_job_output(nights: Nights) -> None:
+    """The views (written once for Athena) run over the real tables and agree with them."""
+    from wistia_local.lake_query import open_lake
+
+    with open_lake(nights.lake) as lake:
+        assert set(lake.all_views) >= {"media_performance", "channel_comparison", "daily_trends"}
+        for view in lake.all_views:
+            assert lake.view(view).rows, view
+        channels = lake.view("channel_comparison")
+        plays = sum(row[channels.columns.index("plays")] for row in channels.rows)
+    live = {m["media_id"] for m in nights.tables_after[2]["dim_media"] if not m["deleted"]}
+    latest = {r["media_id"]: r["play_count"] for r in nights.tables_after[2]["fct_media_engagement"]}
+    assert plays == sum(count for media_id, count in latest.items() if media_id in live)
