@@ -111,6 +111,14 @@ def plan_run(
         },
         "full_sweep": listing.full_sweep,
         "visitors": ctx.visitors,
+        # What the Transform step and the Map states read: one source for the Map settings (the same
+        # MAP_MAX_CONCURRENCY the rate budget divides by).
+        "manifest_uri": f"s3://{ctx.bucket}/{ctx.manifest_key}",
+        "lake_uri": f"s3://{ctx.bucket}",
+        "map": {
+            "max_concurrency": settings.map_max_concurrency,
+            "tolerated_failure_percentage": float(settings.tolerated_failure_percentage),
+        },
     }
     if request.dry_run:
         return result

@@ -35,6 +35,10 @@ _VARIABLES: dict[str, tuple[str, str]] = {
     "WISTIA_ACCOUNT_RATE_LIMIT": ("account_rate_limit", "the account's requests per minute, e.g. 600"),
     "WISTIA_RATE_SHARE": ("rate_share", "the share of the account limit the pipeline may use, 0.1 to 1"),
     "MAP_MAX_CONCURRENCY": ("map_max_concurrency", "the Map states' MaxConcurrency, 1 to 100"),
+    "TOLERATED_FAILURE_PERCENTAGE": (
+        "tolerated_failure_percentage",
+        "the share of media batches that may fail without failing the run, 0 to 100",
+    ),
 }
 
 
@@ -57,6 +61,7 @@ class Settings(BaseModel):
     account_rate_limit: float = Field(default=600, gt=0)
     rate_share: float = Field(default=0.9, ge=0.1, le=1)
     map_max_concurrency: int = Field(default=5, ge=1, le=100)
+    tolerated_failure_percentage: float = Field(default=5.0, ge=0, le=100)
 
     @property
     def per_invocation_rate(self) -> float:

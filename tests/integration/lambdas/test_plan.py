@@ -42,6 +42,9 @@ def test_first_nightly_plan_lists_every_media_and_writes_pointers_only(
     assert result["full_sweep"] is True and result["visitors"] == "snapshot"
     assert result["days"][0] == "2026-10-21" and result["days"][-1] == "2026-11-19"
     assert len(json.dumps(result)) < 8 * 1024, "state payloads carry pointers and counts, not data"
+    assert result["manifest_uri"] == "s3://wistia-lake-test/bronze/_runs/run=nightly-2026-11-20/manifest.json"
+    assert result["lake_uri"] == "s3://wistia-lake-test"
+    assert result["map"] == {"max_concurrency": 5, "tolerated_failure_percentage": 5.0}
 
     batches = rt.bronze.get_json(result["media_batches"]["key"])
     planned = [media["id"] for batch in batches for media in batch["medias"]]
