@@ -9,12 +9,13 @@ STAMP := $(VENV)/.installed
 setup: $(STAMP)
 
 # Re-install only when a pin changes; `make setup` is cheap and idempotent after the first run.
-$(STAMP): requirements.txt requirements-dev.txt functions/requirements.txt constraints.txt pyproject.toml
+$(STAMP): requirements.txt requirements-dev.txt functions/requirements.txt constraints.txt pyproject.toml package-lock.json
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run 'make PYTHON=/path/to/python3.11 ...'" >&2; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip==25.3
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	npm ci --no-audit --no-fund
 	touch $(STAMP)
 
 demo: setup

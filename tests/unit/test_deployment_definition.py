@@ -1,0 +1,314 @@
+"""The deployment definition holds together: the ASL, its substitutions, the template and the code.
+
+Neither cfn-lint nor SAM looks inside the state machine definition, so the ASL is checked on its own
+(valid JSON, JSONPath only, `asl-validator` for transitions and reachability) and against the template
+(every placeholder substituted, every substitution used, every function ARN pointing at a function).
+The template is checked against the code (every handler imports, every Lambda setting is set) and
+linted with cfn-lint.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import re
+import subprocess
+import sys
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from wistia_ingest.settings import _VARIABLES
+
+ROOT = Path(__file__).resolve().parents[2]
+ASL_PATH = ROOT / "statemachine" / "pipeline.asl.json"
+TEMPLATE_PATH = ROOT / "template.yaml"
+SAMCONFIG_PATH = ROOT / "samconfig.toml"
+ASL_VALIDATOR = ROOT / "node_modules" / ".bin" / "asl-validator"
+CFN_LINT = Path(sys.executable).with_name("cfn-lint")
+
+PLACEHOLDER = re.compile(r"\$\{([^}]+)\}")
+LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
+LAMBDA_RETRY_ERRORS = {
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.TooManyRequestsException",
+}
+# Set in the template although wistia_ingest.settings does not read them (Powertools reads them).
+EXTRA_VARIABLES = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_LOG_LEVEL"}
+# Settings the template may leave unset (their defaults apply); none today, every setting is explicit.
+OPTIONAL_VARIABLES: set[str] = set()
+# States of the failure path: they must not catch into themselves.
+FAILURE_PATH = {"RecordFailure", "NotifyFailure"}
+
+
+class _CfnLoader(yaml.SafeLoader):
+    """Reads CloudFormation short tags: `!Ref x` -> {"Ref": x}, `!GetAtt a.b` -> {"Fn::GetAtt": [a, b]}."""
+
+
+def _construct_tag(loader: _CfnLoader, suffix: str, node: yaml.Node) -> Any:
+    name = "Ref" if suffix == "Ref" else f"Fn::{suffix}"
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+        if suffix == "GetAtt":
+            value = str(value).split(".", 1)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    elif isinstance(node, yaml.MappingNode):
+        value = loader.construct_mapping(node, deep=True)
+    else:  # pragma: no cover - yaml has no other node kinds
+        raise TypeError(f"unexpected YAML node {node!r}")
+    return {name: value}
+
+
+_CfnLoader.add_multi_constructor("!", _construct_tag)
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    document: dict[str, Any] = yaml.load(TEMPLATE_PATH.read_text(encoding="utf-8"), Loader=_CfnLoader)  # noqa: S506 (a SafeLoader subclass)
+    return document
+
+
+@pytest.fixture(scope="module")
+def asl_text() -> str:
+    return ASL_PATH.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def asl(asl_text: str) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(asl_text)
+    return document
+
+
+def _resources_of_type(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {name: res for name, res in template["Resources"].items() if res["Type"] == kind}
+
+
+def _state_machine(template: dict[str, Any]) -> dict[str, Any]:
+    machines = _resources_of_type(template, "AWS::Serverless::StateMachine")
+    assert list(machines) == ["WistiaPipeline"]
+    properties: dict[str, Any] = machines["WistiaPipeline"]["Properties"]
+    return properties
+
+
+def _substitutions(template: dict[str, Any]) -> dict[str, Any]:
+    substitutions: dict[str, Any] = _state_machine(template)["DefinitionSubstitutions"]
+    return substitutions
+
+
+def _all_states(states: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every state, including those inside Map item processors and Parallel branches."""
+    for name, state in states.items():
+        yield name, state
+        processor = state.get("ItemProcessor") or state.get("Iterator")
+        if processor:
+            yield from _all_states(processor["States"])
+        for branch in state.get("Branches", []):
+            yield from _all_states(branch["States"])
+
+
+def _walk(value: Any) -> Iterator[tuple[str, Any]]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield key, item
+            yield from _walk(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _walk(item)
+
+
+def _dummy_value(name: str) -> str:
+    """A plausible value for a placeholder, so asl-validator's ARN checks see real shapes."""
+    if name.endswith("FunctionArn"):
+        return f"arn:aws:lambda:us-east-1:123456789012:function:{name.removesuffix('Arn')}"
+    if name.endswith("TopicArn"):
+        return "arn:aws:sns:us-east-1:123456789012:alerts"
+    if name.endswith("RoleArn"):
+        return "arn:aws:iam::123456789012:role/emr-job"
+    if name == "TransformTimeoutMinutes":
+        return "120"
+    return f"dummy-{name}"
+
+
+# -- the ASL on its own --------------------------------------------------------------------------------
+
+
+def test_asl_is_json_and_jsonpath_only(asl_text: str, asl: dict[str, Any]) -> None:
+    assert asl["StartAt"] == "Plan"
+    assert "QueryLanguage" not in asl_text  # JSONata (or an explicit JSONPath) would be declared here
+    assert "{%" not in asl_text  # JSONata expressions
+    jsonata_fields = {"Arguments", "Output", "Assign", "Condition", "Items"}
+    used = {key for key, _ in _walk(asl)} & jsonata_fields
+    assert used == set(), f"JSONata-only fields in the ASL: {sorted(used)}"
+
+
+def test_asl_passes_asl_validator(asl_text: str, tmp_path: Path) -> None:
+    if not ASL_VALIDATOR.exists():
+        pytest.skip("node_modules/.bin/asl-validator is missing: run `make setup` (npm ci installs it)")
+    definition = PLACEHOLDER.sub(lambda match: _dummy_value(match.group(1)), asl_text)
+    path = tmp_path / "pipeline.asl.json"
+    path.write_text(definition, encoding="utf-8")
+    done = subprocess.run(  # noqa: S603 (our own pinned tool, a file we wrote)
+        [str(ASL_VALIDATOR), "--json-path", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_every_task_and_map_catches_into_the_failure_path(asl: dict[str, Any]) -> None:
+    states = asl["States"]
+    for name, state in states.items():
+        if state["Type"] not in ("Task", "Map") or name in FAILURE_PATH:
+            continue
+        assert state.get("Catch") == [
+            {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "RecordFailure"}
+        ], name
+    # The recorder's own failure still notifies, and notification failures still end in Fail.
+    assert states["RecordFailure"]["Catch"][0]["Next"] == "NotifyFailure"
+    assert states["RecordFailure"]["Catch"][0]["ResultPath"] != "$.error"  # keep the original cause
+    assert states["RecordFailure"]["Next"] == "NotifyFailure"
+    assert states["NotifyFailure"]["Next"] == "Failed"
+    assert states["Failed"] == {"Type": "Fail", "ErrorPath": "$.error.Error", "CausePath": "$.error.Cause"}
+
+
+def test_every_lambda_task_retries_lambda_service_errors_only(asl: dict[str, Any]) -> None:
+    lambda_tasks = [
+        (name, state)
+        for name, state in _all_states(asl["States"])
+        if state["Type"] == "Task" and state["Resource"] == LAMBDA_INVOKE
+    ]
+    assert len(lambda_tasks) == 6  # plan, media batch, events day, visitors, commit, record failure
+    for name, state in lambda_tasks:
+        [retry] = state["Retry"]
+        assert set(retry["ErrorEquals"]) == LAMBDA_RETRY_ERRORS, name
+        assert (retry["IntervalSeconds"], retry["BackoffRate"], retry["MaxAttempts"]) == (2, 2, 6), name
+        assert retry["JitterStrategy"] == "FULL", name
+
+
+def test_transform_never_retries_the_job_itself(asl: dict[str, Any]) -> None:
+    transform = asl["States"]["Transform"]
+    assert transform["Resource"] == "arn:aws:states:::emr-serverless:startJobRun.sync"
+    retried = {error for retry in transform["Retry"] for error in retry["ErrorEquals"]}
+    assert retried and all(
+        error.endswith((".ThrottlingException", ".InternalServerException")) for error in retried
+    )
+    parameters = transform["Parameters"]
+    assert parameters["Name.$"] == "$$.Execution.Name"
+    assert "$$.Execution.Name" in parameters["ClientToken.$"]  # idempotent per execution
+    assert parameters["ExecutionTimeoutMinutes.$"] == "States.StringToJson('${TransformTimeoutMinutes}')"
+    arguments = parameters["JobDriver"]["SparkSubmit"]["EntryPointArguments.$"]
+    for flag in ("'--manifest', $.plan.manifest_uri", "'--lake', $.plan.lake_uri", "'--run-id'"):
+        assert flag in arguments
+
+
+def test_map_settings_come_from_the_plan(asl: dict[str, Any], template: dict[str, Any]) -> None:
+    media, events = asl["States"]["IngestMedia"], asl["States"]["IngestEvents"]
+    assert media["ItemProcessor"]["ProcessorConfig"] == {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}
+    assert media["MaxConcurrencyPath"] == events["MaxConcurrencyPath"] == "$.plan.map.max_concurrency"
+    assert media["ToleratedFailurePercentagePath"] == "$.plan.map.tolerated_failure_percentage"
+    assert "ToleratedFailurePercentage" not in events and "ToleratedFailurePercentagePath" not in events
+    assert media["ResultPath"] is None and events["ResultPath"] is None  # results live in S3 parts
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["MAP_MAX_CONCURRENCY"] == {"Ref": "MapMaxConcurrency"}
+    assert variables["TOLERATED_FAILURE_PERCENTAGE"] == {"Ref": "ToleratedFailurePercentage"}
+
+
+# -- the ASL against the template ----------------------------------------------------------------------
+
+
+def test_every_placeholder_is_substituted_and_every_substitution_used(
+    asl_text: str, template: dict[str, Any]
+) -> None:
+    placeholders = set(PLACEHOLDER.findall(asl_text))
+    assert placeholders == set(_substitutions(template))
+
+
+def test_asl_names_no_resource_literally(asl: dict[str, Any]) -> None:
+    literal = [
+        (key, value)
+        for key, value in _walk(asl)
+        if key in ("FunctionName", "TopicArn", "ApplicationId", "ExecutionRoleArn", "EntryPoint")
+        and not PLACEHOLDER.fullmatch(str(value))
+    ]
+    assert literal == []
+
+
+def test_function_arn_substitutions_point_at_functions(template: dict[str, Any]) -> None:
+    functions = _resources_of_type(template, "AWS::Serverless::Function")
+    referenced = set()
+    for name, value in _substitutions(template).items():
+        if not name.endswith("FunctionArn"):
+            continue
+        assert isinstance(value, dict) and list(value) == ["Fn::GetAtt"], name
+        logical, attribute = value["Fn::GetAtt"]
+        assert attribute == "Arn" and logical in functions, name
+        referenced.add(logical)
+    assert referenced == set(functions)  # no function the state machine cannot call
+
+
+def test_state_machine_definition_and_type(template: dict[str, Any]) -> None:
+    machine = _state_machine(template)
+    assert machine["Type"] == "STANDARD"
+    assert (ROOT / machine["DefinitionUri"]).resolve() == ASL_PATH
+    assert machine["Logging"]["Level"] == "ALL"
+    assert machine["Logging"]["IncludeExecutionData"] is False
+
+
+# -- the template against the code ---------------------------------------------------------------------
+
+
+def test_every_handler_imports(template: dict[str, Any]) -> None:
+    functions = _resources_of_type(template, "AWS::Serverless::Function")
+    assert len(functions) == 5
+    code_uri = template["Globals"]["Function"]["CodeUri"]
+    assert (ROOT / code_uri).resolve() == (ROOT / "functions").resolve()
+    for logical, resource in functions.items():
+        handler = resource["Properties"]["Handler"]
+        module_name, _, attribute = handler.rpartition(".")
+        assert (ROOT / code_uri / (module_name.replace(".", "/") + ".py")).is_file(), logical
+        module = importlib.import_module(module_name)
+        assert callable(getattr(module, attribute, None)), f"{logical}: {handler} is not callable"
+
+
+def test_every_lambda_setting_is_set(template: dict[str, Any]) -> None:
+    variables = set(template["Globals"]["Function"]["Environment"]["Variables"])
+    assert set(_VARIABLES) - variables - OPTIONAL_VARIABLES == set()
+    assert variables - set(_VARIABLES) - EXTRA_VARIABLES == set(), "a variable the code does not read"
+
+
+def test_samconfig_environments(template: dict[str, Any]) -> None:
+    config = tomllib.loads(SAMCONFIG_PATH.read_text(encoding="utf-8"))
+    assert {"default", "prod"} <= set(config)
+    parameters = set(template["Parameters"])
+    for environment in ("default", "prod"):
+        deploy = config[environment]["deploy"]["parameters"]
+        assert deploy["stack_name"]
+        assert deploy["resolve_s3"] is True
+        assert "CAPABILITY_IAM" in str(deploy["capabilities"])
+        overrides = re.findall(r"(\w+)=", deploy["parameter_overrides"])
+        assert set(overrides) <= parameters, set(overrides) - parameters
+    assert not re.search(r"\b\d{12}\b", SAMCONFIG_PATH.read_text(encoding="utf-8")), "no account ids"
+
+
+def test_cfn_lint_passes() -> None:
+    assert CFN_LINT.exists(), "cfn-lint is not installed in this environment: run `make setup`"
+    done = subprocess.run(  # noqa: S603 (our own pinned tool on our own template)
+        [str(CFN_LINT), str(TEMPLATE_PATH)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
