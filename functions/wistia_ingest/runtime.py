@@ -53,8 +53,13 @@ class Runtime:
         return ClientConfig.from_env(self.environ, **overrides)
 
     @contextlib.contextmanager
-    def wistia(self) -> Iterator[WistiaClient]:
-        with WistiaClient(self.client_config) as client:
+    def wistia(self, *, alone: bool = False) -> Iterator[WistiaClient]:
+        """A client for this invocation. `alone`: no other invocation runs now (Plan, IngestVisitors),
+        so it may use the pipeline's whole share of the account limit instead of a Map item's slice."""
+        config = self.client_config
+        if alone and not self.environ.get("WISTIA_REQUESTS_PER_MINUTE", "").strip():
+            config = config.model_copy(update={"requests_per_minute": self.settings.exclusive_rate})
+        with WistiaClient(config) as client:
             yield client
 
     @functools.cached_property

@@ -70,7 +70,12 @@ class Settings(BaseModel):
         Up to `map_max_concurrency` invocations run at once and share one account limit; the share
         below 1 leaves room for retries after 429s and for anyone else using the same token.
         """
-        return self.account_rate_limit * self.rate_share / self.map_max_concurrency
+        return self.exclusive_rate / self.map_max_concurrency
+
+    @property
+    def exclusive_rate(self) -> float:
+        """Requests per minute for a step that runs alone (Plan, IngestVisitors)."""
+        return self.account_rate_limit * self.rate_share
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

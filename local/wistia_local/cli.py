@@ -11,7 +11,7 @@ import logging
 import sys
 
 from wistia_ingest.errors import WistiaError
-from wistia_local import explore_command, query_command, sim_command
+from wistia_local import explore_command, query_command, run_command, sim_command
 from wistia_local.errors import CommandError
 
 EXIT_USAGE = 2
@@ -32,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim_command.register(subparsers)
     explore_command.register(subparsers)
     query_command.register(subparsers)
+    run_command.register(subparsers)
     return parser
 
 

@@ -26,7 +26,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if ctx.visitors == "skip":
         result = skipped()  # no token or PII key needed
     else:
-        with rt.wistia() as client:
+        with rt.wistia(alone=True) as client:
             result = ingest_visitors(client=client, bronze=rt.bronze, pii=rt.pii, ctx=ctx)
     logger.info("visitors ingested", extra={"result": result})
     return result

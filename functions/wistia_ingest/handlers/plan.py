@@ -23,7 +23,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     request = RunRequest.parse(event.get("input"))
     logger.append_keys(run_id=run_id, mode=request.mode)
     rt = get_runtime()
-    with rt.wistia() as client:
+    with rt.wistia(alone=True) as client:
         result = plan_run(
             request,
             run_id=run_id,

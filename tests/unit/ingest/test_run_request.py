@@ -104,3 +104,11 @@ def test_settings_errors_name_the_variable() -> None:
         )
     with pytest.raises(ConfigError, match="PII_KEY_SECRET_ID"):
         Settings.from_env({"LAKE_BUCKET": "lake", "STATE_TABLE": "state"})
+
+
+def test_steps_that_run_alone_get_the_whole_share() -> None:
+    from wistia_ingest.settings import Settings
+
+    settings = Settings.from_env({"LAKE_BUCKET": "lake", "STATE_TABLE": "state", "PII_MODE": "drop"})
+    assert settings.exclusive_rate == 540.0
+    assert settings.exclusive_rate == settings.per_invocation_rate * settings.map_max_concurrency
