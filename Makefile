@@ -19,7 +19,7 @@ $(STAMP): requirements.txt requirements-dev.txt functions/requirements.txt const
 	touch $(STAMP)
 
 demo: setup
-	$(BIN)/wistia-pipeline explore all --simulator demo
+	$(BIN)/wistia-pipeline run --preset demo
 
 lint: setup
 	$(BIN)/ruff check .

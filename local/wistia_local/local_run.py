@@ -102,6 +102,8 @@ class LocalPipeline:
         self.workdir = workdir
         self.clock_date = clock_date
         self.on_event = on_event
+        # Before the handlers are registered (and imported): their loggers read the level at import.
+        os.environ.update(extra_environment or {})
         self.stack: LocalStack = create_stack(
             aws,
             region=REGION,

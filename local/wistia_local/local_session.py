@@ -77,8 +77,14 @@ def run_locally(
         started_aws() as aws,
     ):
         print(f"local run for {day} ({'simulator ' + preset if sim else base_url}), workdir {workdir}")
+        quiet = {} if verbose else {"POWERTOOLS_LOG_LEVEL": "WARNING"}  # the Lambdas' JSON logs
         pipeline = LocalPipeline(
-            aws, state, wistia_base_url=base_url, wistia_token=token, clock_date=lambda: day
+            aws,
+            state,
+            wistia_base_url=base_url,
+            wistia_token=token,
+            clock_date=lambda: day,
+            extra_environment=quiet,
         )
         arn = pipeline.start({**execution_input, "run_date": day.isoformat()})
         print(f"execution {arn.rsplit(':', 1)[-1]}")

@@ -52,6 +52,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--no-insights", action="store_true", help="skip the closing lines from the gold views"
     )
+    parser.add_argument("--verbose", action="store_true", help="show the Lambdas' structured logs")
     parser.add_argument("--target", choices=["local", "aws"], default="local", help="default: local")
     parser.add_argument(
         "--state-machine-arn", default=None, help="with --target aws: the deployed state machine"
