@@ -107,3 +107,48 @@ def test_sim_serve_then_probe_it_with_a_token_from_dotenv(tmp_path: Path) -> Non
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+@pytest.mark.xdist_group("local-pipeline")
+def test_run_is_the_demo_and_its_lake_answers_queries(tmp_path: Path) -> None:
+    """What `make demo` runs: a nightly execution, its summary and insights, then a query of its lake."""
+    workdir = tmp_path / "wd"
+    result = run("run", "--date", "2026-11-20", "--workdir", str(workdir), env=clean_env())
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    for expected in (
+        "Plan",
+        "IngestMedia",
+        "Transform",
+        "Commit",
+        "SUCCEEDED",
+        "fct_events",
+        "channel comparison",
+    ):
+        assert expected in result.stdout
+    assert '"level"' not in result.stdout, "the Lambdas' JSON logs stay quiet without --verbose"
+    assert list((workdir / "runs").glob("nightly-2026-11-20-*.json"))
+
+    lake = workdir / "s3" / "wistia-lake"
+    query = run("query", "--view", "top_medias", "--lake", str(lake), "--format", "json", env=clean_env())
+    assert query.returncode == 0, query.stderr
+    assert json.loads(query.stdout)
+
+    dry = run("run", "--date", "2026-11-21", "--workdir", str(workdir), "--dry-run", env=clean_env())
+    assert dry.returncode == 0, dry.stderr
+    assert "DryRunSucceeded" in dry.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--mode", "backfill", "--start", "2026-11-01"], "needs --start and --end"),
+        (["--start", "2026-11-01"], "belong to --mode backfill"),
+        (["--target", "aws"], "--state-machine-arn"),
+        (["--date", "tomorrow"], "not a date"),
+    ],
+)
+def test_run_refuses_bad_options_clearly(args: list[str], message: str, tmp_path: Path) -> None:
+    result = run("run", "--workdir", str(tmp_path), *args, env=clean_env())
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
