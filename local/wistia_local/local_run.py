@@ -15,7 +15,7 @@ import secrets
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from wistia_ingest import aws as lambda_aws
@@ -29,30 +29,6 @@ from wistia_local.workdir import Workdir
 REGION = "us-east-1"
 POLL_SECONDS = 0.25
 TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
-
-
-@dataclass
-class RunRequestOptions:
-    """The execution input, from the command line."""
-
-    mode: str = "nightly"
-    start: dt.date | None = None
-    end: dt.date | None = None
-    media_ids: list[str] = field(default_factory=list)
-    dry_run: bool = False
-    full_refresh: bool = False
-
-    def execution_input(self, run_date: dt.date) -> dict[str, Any]:
-        payload: dict[str, Any] = {"run_date": run_date.isoformat()}
-        if self.mode == "backfill":
-            payload.update({"mode": "backfill", "start": _iso(self.start), "end": _iso(self.end)})
-            if self.media_ids:
-                payload["media_ids"] = self.media_ids
-        if self.dry_run:
-            payload["dry_run"] = True
-        if self.full_refresh:
-            payload["full_refresh"] = True
-        return payload
 
 
 @dataclass
@@ -282,10 +258,6 @@ def _seconds_between(start: Any, end: Any) -> float:
         return max(0.0, float((end - start).total_seconds()))
     except TypeError:
         return 0.0
-
-
-def _iso(day: dt.date | None) -> str | None:
-    return day.isoformat() if day else None
 
 
 def new_token() -> str:
