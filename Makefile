@@ -3,10 +3,12 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+SAM_VENV := .venv-sam
+SAM_STAMP := $(SAM_VENV)/.installed
 
 .PHONY: setup demo test lint format typecheck lock clean
 
-setup: $(STAMP)
+setup: $(STAMP) $(SAM_STAMP)
 
 # Re-install only when a pin changes; `make setup` is cheap and idempotent after the first run.
 $(STAMP): requirements.txt requirements-dev.txt functions/requirements.txt constraints.txt pyproject.toml package-lock.json
@@ -18,10 +20,18 @@ $(STAMP): requirements.txt requirements-dev.txt functions/requirements.txt const
 	npm ci --no-audit --no-fund
 	touch $(STAMP)
 
-demo: setup
+# `sam validate --lint` lives in its own venv: aws-sam-cli's pins conflict with the Lambda bundle's.
+$(SAM_STAMP): requirements-sam.txt
+	test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-sam.txt
+	touch $(SAM_STAMP)
+
+demo: $(STAMP)
 	$(BIN)/wistia-pipeline run --preset demo
 
 lint: setup
+	SAM_CLI_TELEMETRY=0 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local \
+		$(SAM_VENV)/bin/sam validate --lint --region us-east-1 --template template.yaml
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -46,4 +56,4 @@ lock:
 	rm -rf .lock-venv
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SAM_VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
