@@ -109,7 +109,6 @@ def test_sim_serve_then_probe_it_with_a_token_from_dotenv(tmp_path: Path) -> Non
         server.wait(timeout=30)
 
 
-@pytest.mark.xdist_group("local-pipeline")
 def test_run_is_the_demo_and_its_lake_answers_queries(tmp_path: Path) -> None:
     """What `make demo` runs: a nightly execution, its summary and insights, then a query of its lake."""
     workdir = tmp_path / "wd"

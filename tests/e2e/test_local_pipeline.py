@@ -26,7 +26,7 @@ from wistia_local.local_run import LocalPipeline
 from wistia_local.workdir import Workdir
 from wistia_simulator import FaultProfile, SimulatorConfig, WistiaSimulator
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("local-pipeline")]
+pytestmark = [pytest.mark.e2e, pytest.mark.serial]
 
 
 @dataclass

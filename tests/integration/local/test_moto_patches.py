@@ -23,7 +23,7 @@ from botocore.exceptions import ClientError
 from wistia_local import moto_patches
 from wistia_local.aws_local import LocalAws, LocalAwsError
 
-pytestmark = pytest.mark.xdist_group("local-aws")  # one moto server per process: keep these together
+pytestmark = pytest.mark.serial  # one moto server per process, holding state across these tests
 
 BUCKET = "smoke-lake"
 TABLE = "smoke-state"
