@@ -11,7 +11,7 @@ import logging
 import sys
 
 from wistia_ingest.errors import WistiaError
-from wistia_local import explore_command, query_command, run_command, sim_command
+from wistia_local import explore_command, query_command, run_command, sim_command, simulate_command
 from wistia_local.errors import CommandError
 
 EXIT_USAGE = 2
@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     explore_command.register(subparsers)
     query_command.register(subparsers)
     run_command.register(subparsers)
+    simulate_command.register(subparsers)
     return parser
 
 
