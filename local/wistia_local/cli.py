@@ -11,7 +11,14 @@ import logging
 import sys
 
 from wistia_ingest.errors import WistiaError
-from wistia_local import explore_command, query_command, run_command, sim_command, simulate_command
+from wistia_local import (
+    dashboard_command,
+    explore_command,
+    query_command,
+    run_command,
+    sim_command,
+    simulate_command,
+)
 from wistia_local.errors import CommandError
 
 EXIT_USAGE = 2
@@ -32,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim_command.register(subparsers)
     explore_command.register(subparsers)
     query_command.register(subparsers)
+    dashboard_command.register(subparsers)
     run_command.register(subparsers)
     simulate_command.register(subparsers)
     return parser
