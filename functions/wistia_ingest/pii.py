@@ -45,14 +45,9 @@ class PiiProtector:
     def event(self, payload: dict[str, Any]) -> dict[str, Any]:
         """A copy of an /stats/events item with its personal fields protected."""
         event = copy.deepcopy(payload)
-        for field in _EVENT_FIELDS:
-            if field in event:
-                event[field] = self.protect(event[field])
-        conversion = event.get("conversion_data")
-        if isinstance(conversion, dict):
-            for field in _CONVERSION_FIELDS:
-                if field in conversion:
-                    conversion[field] = self.protect(conversion[field])
+        self._protect_fields(event, _EVENT_FIELDS)
+        if isinstance(event.get("conversion_data"), dict):
+            self._protect_fields(event["conversion_data"], _CONVERSION_FIELDS)
         for field in _URL_FIELDS:
             if isinstance(event.get(field), str):
                 event[field] = self._url(event[field])
@@ -63,15 +58,15 @@ class PiiProtector:
         visitor = copy.deepcopy(payload)
         identity = visitor.get("visitor_identity")
         if isinstance(identity, dict):
-            for field in _IDENTITY_FIELDS:
-                if field in identity:
-                    identity[field] = self.protect(identity[field])
-            org = identity.get("org")
-            if isinstance(org, dict):
-                for field in _ORG_FIELDS:
-                    if field in org:
-                        org[field] = self.protect(org[field])
+            self._protect_fields(identity, _IDENTITY_FIELDS)
+            if isinstance(identity.get("org"), dict):
+                self._protect_fields(identity["org"], _ORG_FIELDS)
         return visitor
+
+    def _protect_fields(self, container: dict[str, Any], fields: tuple[str, ...]) -> None:
+        for field in fields:
+            if field in container:
+                container[field] = self.protect(container[field])
 
     def _url(self, url: str) -> str:
         parts = urlsplit(url)
