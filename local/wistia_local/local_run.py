@@ -1,20 +1,21 @@
-"""One execution of the real state machine on this machine: simulator, moto, in-process Lambdas, Spark.
+"""The pipeline deployed on this machine: the template's resources in moto, the real ASL, in-process
+Lambdas, and spark-submit for Transform, bound to a Wistia API (the simulator or a real one).
 
-Start the Wistia simulator (or use a given API), start moto on 127.0.0.1, create the template's
-resources there, restore the workdir's state, start a named execution of the real ASL, print progress
-as states finish, save the state back, and return a summary.
+LocalPipeline creates the resources and restores the workdir's state; `start` begins a named execution,
+`wait` follows it and reports each top-level state as it finishes, `report` summarises it, and `save`
+writes the state back to the workdir.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
+import functools
 import json
 import os
 import secrets
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,7 +104,7 @@ class LocalPipeline:
         self._reset_lambda_caches()
         self.restore()
 
-    @property
+    @functools.cached_property
     def state_names(self) -> frozenset[str]:
         definition = json.loads(
             (REPO_ROOT / "statemachine" / "pipeline.asl.json").read_text(encoding="utf-8")
@@ -262,9 +263,3 @@ def _seconds_between(start: Any, end: Any) -> float:
 
 def new_token() -> str:
     return secrets.token_urlsafe(24)
-
-
-@contextlib.contextmanager
-def started_aws() -> Iterator[LocalAws]:
-    with LocalAws(region=REGION) as aws:
-        yield aws

@@ -11,8 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from wistia_local.aws_local import LocalAws
 from wistia_local.errors import CommandError
-from wistia_local.local_run import ExecutionReport, LocalPipeline, new_token, started_aws
+from wistia_local.local_run import REGION, ExecutionReport, LocalPipeline, new_token
 from wistia_local.workdir import Workdir
 
 SIMULATOR_FILE = "simulator.json"
@@ -74,7 +75,7 @@ def run_locally(
             token,
             sim,
         ),
-        started_aws() as aws,
+        LocalAws(region=REGION) as aws,
     ):
         print(f"local run for {day} ({'simulator ' + preset if sim else base_url}), workdir {workdir}")
         quiet = {} if verbose else {"POWERTOOLS_LOG_LEVEL": "WARNING"}  # the Lambdas' JSON logs
