@@ -8,6 +8,7 @@ Transform, and a second execution started while one runs.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import threading
@@ -195,6 +196,39 @@ def test_a_second_execution_is_refused_while_one_runs(world: World) -> None:
     assert "Item" not in world.aws.client("dynamodb").get_item(
         TableName=world.pipeline.state_table, Key={"pk": {"S": "LOCK"}, "sk": {"S": "pipeline"}}
     )
+
+
+def test_a_token_revoked_mid_run_fails_clearly_and_the_next_run_recovers(world: World) -> None:
+    marks = world.pipeline.watermarks()
+    world.sim.advance_days(1)
+    arn = world.pipeline.start({"run_date": world.sim.now.date().isoformat()}, name="revoked")
+    deadline = time.monotonic() + 120
+    while not any(
+        e.get("stateEnteredEventDetails", {}).get("name") == "IngestMedia"
+        for e in world.pipeline.history(arn)
+    ):
+        assert time.monotonic() < deadline, "the run never reached IngestMedia"
+        time.sleep(0.05)
+    world.sim.revoke_token()
+    description = world.pipeline.wait(arn, timeout_seconds=300)
+    world.sim.set_token(TOKEN)
+
+    assert description["status"] == "FAILED"
+    # Every media batch failed with AuthenticationError, so the distributed Map fails as on AWS: over its
+    # tolerated failure threshold (the batches' own errors are in the child executions).
+    assert description["error"] in {"AuthenticationError", "States.ExceedToleratedFailureThreshold"}
+    assert TOKEN not in description["cause"]
+    assert world.pipeline.watermarks() == marks, "nothing advances"
+    assert world.run_record("revoked")["status"] == "failed"
+
+    result = world.run(name="after-revoked")
+    assert result["description"]["status"] == "SUCCEEDED", result["description"].get("cause")
+    day = world.sim.now.date() - dt.timedelta(days=1)
+    truth = {
+        e["event_key"] for e in world.sim.ground_truth()["events"] if e["received_at"][:10] == day.isoformat()
+    }
+    keys = [row["event_key"] for row in world.table("fct_events") if row["event_date"] == day]
+    assert sorted(keys) == sorted(truth), "nothing lost or duplicated after the failed night"
 
 
 def test_state_persists_in_the_workdir(world: World) -> None:
