@@ -269,8 +269,8 @@ class MediaStats(WistiaModel):
         return isinstance(self.raw.get("stats"), Mapping)
 
 
-class AccountStats(WistiaModel):
-    """/stats/account (2012 drafts: loads/plays)."""
+class _Counts(WistiaModel):
+    """Loads, plays and hours watched, shared by account totals and daily rows (2012 drafts: loads/plays)."""
 
     load_count: int | None = None
     play_count: int | None = None
@@ -279,6 +279,10 @@ class AccountStats(WistiaModel):
     @classmethod
     def _normalize(cls, data: dict[str, Any]) -> dict[str, Any]:
         return _rename_draft_counts(data)
+
+
+class AccountStats(_Counts):
+    """/stats/account."""
 
 
 class Engagement(WistiaModel):
@@ -289,17 +293,10 @@ class Engagement(WistiaModel):
     rewatch_data: list[int | float] | None = None
 
 
-class ByDateRow(WistiaModel):
+class ByDateRow(_Counts):
     """One day of /stats/medias/{id}/by_date (quiet days are explicit zero rows)."""
 
     date: dt.date = Field(validation_alias=AliasChoices("date", "data_date"))
-    load_count: int | None = None
-    play_count: int | None = None
-    hours_watched: float | None = None
-
-    @classmethod
-    def _normalize(cls, data: dict[str, Any]) -> dict[str, Any]:
-        return _rename_draft_counts(data)
 
 
 class VisitorOrg(WistiaModel):
