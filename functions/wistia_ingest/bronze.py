@@ -83,6 +83,10 @@ def part_key(ctx: RunContext, unit: str) -> str:
     return f"{ctx.parts_prefix}{unit}.json"
 
 
+def failure_key(ctx: RunContext, unit: str) -> str:
+    return f"{ctx.failures_prefix}{unit}.json"
+
+
 # -- storage -------------------------------------------------------------------------------------------
 
 
@@ -134,3 +138,12 @@ class BronzeStore:
 
     def read_parts(self, ctx: RunContext) -> list[dict[str, Any]]:
         return [self.get_json(key) for key in self.list_keys(ctx.parts_prefix)]
+
+    def write_failure(self, ctx: RunContext, unit: str, exc: Exception) -> str:
+        """Note why a unit raised, for the failure record: not a part, so nothing reads it as data."""
+        key = failure_key(ctx, unit)
+        self.put_json(key, {"unit": unit, "error": type(exc).__name__, "message": str(exc)[:500]})
+        return key
+
+    def read_failures(self, prefix: str) -> list[dict[str, Any]]:
+        return [self.get_json(key) for key in self.list_keys(prefix)]

@@ -125,8 +125,9 @@ def plan_run(
 
     # Everything above only read; the lock guards everything below, which writes.
     state.acquire_lock(run_id, lease_seconds=settings.lock_lease_seconds)
-    # A re-run of the same logical run starts clean: parts of an earlier attempt must not be read.
-    bronze.delete_keys(bronze.list_keys(ctx.parts_prefix))
+    # A re-run of the same logical run starts clean: parts and failure notes of an earlier attempt must
+    # not be read.
+    bronze.delete_keys(bronze.list_keys(ctx.parts_prefix) + bronze.list_keys(ctx.failures_prefix))
     stale_pages = set(bronze.list_keys(f"{ctx.bronze_prefix}/medias/run={ctx.run_key}/"))
     for number, page in enumerate(listing.pages, start=1):
         bronze.put_json_gz(medias_page_key(ctx, number), page)

@@ -67,11 +67,13 @@ def compute_wait(
     rng: Callable[[], float] = random.random,
 ) -> float:
     """Wait before retry number `attempt` (1-based): full jitter over min(cap, base*2^(attempt-1)),
-    never less than the server's Retry-After."""
+    never less than the server's Retry-After plus up to `base` of jitter: callers told the same
+    Retry-After (a 429 storm hits every concurrent Lambda at once) must not all come back in lockstep."""
     ceiling = min(cap, base * 2.0 ** min(max(attempt - 1, 0), 62))
-    wait = rng() * ceiling
+    jitter = rng()
+    wait = jitter * ceiling
     if retry_after is not None:
-        wait = max(wait, retry_after)
+        wait = max(wait, retry_after + jitter * min(base, ceiling))
     return wait
 
 

@@ -13,7 +13,7 @@ from collections import Counter
 from typing import Any, Literal
 
 from wistia_ingest.bronze import BronzeStore
-from wistia_ingest.run_context import RunContext
+from wistia_ingest.run_context import RunContext, failures_prefix_for
 from wistia_ingest.settings import Settings
 from wistia_ingest.state import StateStore
 
@@ -61,16 +61,30 @@ def fail_run(
     *,
     settings: Settings,
     state: StateStore,
+    bronze: BronzeStore,
 ) -> dict[str, Any]:
-    """Record the failure and release the lock (only if this run holds it). Never touches watermarks."""
-    cause = _describe_error(error)
+    """Record the failure and release the lock (only if this run holds it). Never touches watermarks.
+
+    Returns the error name and a cause that, for a Map that failed as a whole, says which units failed
+    and why (the state machine puts them back in `$.error`, so the execution's cause reads the same).
+    """
+    name, cause = _error_parts(error)
+    if name.startswith("States."):
+        cause = " ".join(filter(None, [cause, _unit_failures(run_id, settings, state, bronze)]))
+    described = f"{name}: {cause}"[:2000]
     state.record_run(
         run_id,
-        {"status": "failed", "finished_at": _now(), "error": cause},
+        {"status": "failed", "finished_at": _now(), "error": described},
         ttl_days=settings.run_record_ttl_days,
     )
     released = state.release_lock(run_id)
-    return {"status": "failed", "error": cause, "lock_released": released}
+    return {
+        "status": "failed",
+        "error": described,
+        "error_name": name,
+        "cause": cause[:2000],
+        "lock_released": released,
+    }
 
 
 def summarize_parts(parts: list[dict[str, Any]]) -> dict[str, Any]:
@@ -148,13 +162,30 @@ def _track_failed_medias(ctx: RunContext, parts: list[dict[str, Any]], state: St
         state.clear_media_retry(media_id)
 
 
-def _describe_error(error: dict[str, Any] | None) -> str:
-    """Step Functions' Catch gives {Error, Cause}; keep it short and free of payloads."""
+def _error_parts(error: dict[str, Any] | None) -> tuple[str, str]:
+    """Step Functions' Catch gives {Error, Cause}; keep them short and free of payloads."""
     if not error:
-        return "unknown error"
+        return "Error", "unknown error"
     name = str(error.get("Error") or error.get("error") or "Error")
     cause = str(error.get("Cause") or error.get("cause") or "")
-    return f"{name}: {cause}"[:2000]
+    return name, cause
+
+
+def _unit_failures(run_id: str, settings: Settings, state: StateStore, bronze: BronzeStore) -> str:
+    """What the units that raised noted, grouped by error: e.g. every media batch's AuthenticationError."""
+    run_key = (state.run_record(run_id) or {}).get("run_key")
+    if not run_key:
+        return ""
+    notes = bronze.read_failures(failures_prefix_for(settings.bronze_prefix, str(run_key)))
+    groups: dict[tuple[str, str], list[str]] = {}
+    for note in notes:
+        key = (str(note.get("error")), str(note.get("message")))
+        groups.setdefault(key, []).append(str(note.get("unit")))
+    described = []
+    for (error, message), units in sorted(groups.items(), key=lambda item: -len(item[1])):
+        shown = ", ".join(sorted(units)[:3]) + (", ..." if len(units) > 3 else "")
+        described.append(f"{len(units)} x {error}: {message} ({shown})")
+    return f"Units that failed: {'; '.join(described)}." if described else ""
 
 
 def _now() -> str:

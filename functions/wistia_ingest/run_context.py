@@ -60,7 +60,7 @@ class RunContext(BaseModel):
 
     @property
     def run_prefix(self) -> str:
-        return f"{self.bronze_prefix}/_runs/run={self.run_key}"
+        return run_prefix_for(self.bronze_prefix, self.run_key)
 
     @property
     def manifest_key(self) -> str:
@@ -73,6 +73,19 @@ class RunContext(BaseModel):
     @property
     def parts_prefix(self) -> str:
         return f"{self.run_prefix}/parts/"
+
+    @property
+    def failures_prefix(self) -> str:
+        return failures_prefix_for(self.bronze_prefix, self.run_key)
+
+
+def run_prefix_for(bronze_prefix: str, run_key: str) -> str:
+    return f"{bronze_prefix}/_runs/run={run_key}"
+
+
+def failures_prefix_for(bronze_prefix: str, run_key: str) -> str:
+    """Where units that raised leave a note (the distributed Map hides its children's errors)."""
+    return f"{run_prefix_for(bronze_prefix, run_key)}/failures/"
 
 
 def run_key_for(mode: Mode, run_date: dt.date, window: Window, media_ids: tuple[str, ...] | None) -> str:

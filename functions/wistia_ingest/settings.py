@@ -56,7 +56,7 @@ class Settings(BaseModel):
     media_batch_size: int = Field(default=10, ge=1, le=100)
     media_full_sweep_days: int = Field(default=7, ge=1, le=90)
     visitor_cadence: VisitorCadence = "weekly"
-    lock_lease_seconds: int = Field(default=7200, ge=60, le=86400)
+    lock_lease_seconds: int = Field(default=10800, ge=60, le=86400)
     run_record_ttl_days: int = Field(default=400, ge=1, le=3650)
     account_rate_limit: float = Field(default=600, gt=0)
     rate_share: float = Field(default=0.9, ge=0.1, le=1)

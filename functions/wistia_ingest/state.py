@@ -33,6 +33,10 @@ class LockHeldError(WistiaError):
     """Another execution holds the run lock."""
 
 
+class LockLostError(WistiaError):
+    """This run's lease ran out and the lock is no longer its own."""
+
+
 class StateStore:
     def __init__(self, dynamodb: Any, table: str, *, clock: Callable[[], float] = time.time) -> None:
         self._db = dynamodb
@@ -94,6 +98,31 @@ class StateStore:
                 f"another execution ({holder.get('run_id', 'unknown')}) holds the pipeline lock until "
                 f"{holder.get('lease_expires_at', 'unknown')}; wait for it to finish, or if it crashed, for "
                 "the lease to expire (see docs/runbook.md to release it by hand)"
+            ) from None
+
+    def renew_lock(self, run_id: str, *, lease_seconds: int) -> None:
+        """Extend this run's lease (from now) before a long step; LockLostError if it is no longer ours."""
+        now = int(self._clock())
+        try:
+            self._db.update_item(
+                TableName=self.table,
+                Key=_key("LOCK", LOCK_NAME),
+                UpdateExpression="SET lease_expires_at = :lease, expires_at = :ttl",
+                ConditionExpression="run_id = :run",
+                ExpressionAttributeValues={
+                    ":lease": {"N": str(now + lease_seconds)},
+                    ":ttl": {"N": str(now + lease_seconds + 86400)},
+                    ":run": {"S": run_id},
+                },
+            )
+        except ClientError as exc:
+            if not _conditional_failure(exc):
+                raise
+            holder = (self.lock_holder() or {}).get("run_id", "nobody")
+            raise LockLostError(
+                f"run {run_id} no longer holds the pipeline lock (now held by {holder}): its lease ran out. "
+                "It stops before merging, so two executions never MERGE the same tables; start it again "
+                "once the other finishes, and raise LockLeaseSeconds if runs take this long"
             ) from None
 
     def release_lock(self, run_id: str) -> bool:

@@ -7,7 +7,8 @@ applying. What is patched (`moto.stepfunctions.parser` shortened to `sfn.`), and
 1. Lambda without Docker (`awslambda_simple.models.LambdaSimpleBackend.invoke`): moto echoes the payload
    back. A function with a registered handler (`register_handler`) instead calls it in-process, and an
    exception becomes a function error (`FunctionError: Unhandled`, payload `{"errorType": <class name>,
-   "errorMessage", "stackTrace"}`) as on AWS, so Retry and Catch see the exception's class name.
+   "errorMessage", "stackTrace"}`) as on AWS, so Retry and Catch see the exception's class name. A
+   handler that exits the process (`SystemExit`, as when the runtime dies) fails with `Runtime.ExitError`.
 2. `emr-serverless:startJobRun[.sync]` (`sfn.asl.component.state.exec.state_task.state_task_factory.
    state_task_service_for`): moto's interpreter forwards the call but cannot `.sync` it. A small service
    integration starts the run through moto's EMR Serverless API and, for `.sync`, polls it to its end.
@@ -312,6 +313,9 @@ def _run_handler(fn: Any, handler: str | Callable[..., Any], event: Any) -> tupl
         return _error_payload(exc.error_type, str(exc), request_id, None), True
     except Exception as exc:
         return _error_payload(type(exc).__name__, str(exc), request_id, exc), True
+    except SystemExit as exc:  # the runtime died (exit, OOM kill): no error type of the code's own
+        message = f"RequestId: {request_id} Error: Runtime exited with error: exit status {exc.code}"
+        return _error_payload("Runtime.ExitError", message, request_id, None), True
     try:
         return json.dumps(result).encode("utf-8"), False
     except (TypeError, ValueError) as exc:

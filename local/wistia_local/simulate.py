@@ -19,7 +19,7 @@ from typing import Any
 
 from wistia_local.aws_local import LocalAws
 from wistia_local.local_run import LocalPipeline, new_token
-from wistia_local.reconcile import read_tables, reconcile
+from wistia_local.reconcile import Reconciliation, read_tables, reconcile
 from wistia_local.workdir import Workdir
 
 TRACKED = ("fct_events", "fct_media_daily", "fct_media_engagement", "dim_media", "dim_visitor")
@@ -162,20 +162,9 @@ def simulate(
                 plan = output["plan"]
                 if covered_from is None:
                     covered_from = dt.date.fromisoformat(plan["run"]["window"]["start"])
-                lake = state.bucket_dir(pipeline.lake_bucket)
-                pipeline.save()
-                result.merged = _merged(lake, plan["run"])
-                visitors = output.get("visitors") or {}
-                reconciliation = reconcile(
-                    read_tables(lake),
-                    sim.ground_truth(),
-                    run_date=day,
-                    covered_from=covered_from,
-                    full_sweep=bool(plan.get("full_sweep")),
-                    visitor_snapshot=visitors.get("mode") == "snapshot",
-                    visitors_read=_visitors_read(lake, plan["run"]),
-                )
+                reconciliation = reconcile_night(pipeline, sim.ground_truth(), output, covered_from)
                 result.reconciliation = reconciliation.to_json()
+                result.merged = merged_counts(pipeline, plan["run"])
             simulation.days.append(result)
             on_event(_line(result))
         pipeline.save()
@@ -191,7 +180,28 @@ def write_report(simulation: Simulation, directory: Path) -> tuple[Path, Path]:
     return json_path, markdown_path
 
 
-def _merged(lake: Path, run: dict[str, Any]) -> dict[str, dict[str, int]]:
+def reconcile_night(
+    pipeline: LocalPipeline, truth: dict[str, Any], output: dict[str, Any], covered_from: dt.date
+) -> Reconciliation:
+    """Hold the lake to the ground truth after the successful nightly execution whose output is given."""
+    pipeline.save()
+    lake = pipeline.workdir.bucket_dir(pipeline.lake_bucket)
+    plan = output["plan"]
+    visitors = output.get("visitors") or {}
+    return reconcile(
+        read_tables(lake),
+        truth,
+        run_date=dt.date.fromisoformat(plan["run"]["run_date"]),
+        covered_from=covered_from,
+        full_sweep=bool(plan.get("full_sweep")),
+        visitor_snapshot=visitors.get("mode") == "snapshot",
+        visitors_read=_visitors_read(lake, plan["run"]),
+    )
+
+
+def merged_counts(pipeline: LocalPipeline, run: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """Rows inserted and updated per table by the run's merge (the Spark job's summary; after a save)."""
+    lake = pipeline.workdir.bucket_dir(pipeline.lake_bucket)
     summary = lake / run["bronze_prefix"] / "_runs" / f"run={run['run_key']}" / "transform_summary.json"
     if not summary.is_file():
         return {}

@@ -25,7 +25,7 @@ KINDS = (
     "malformed_json",
     "truncated_page",
 )
-OPTIONS = ("slow_seconds", "storm_length", "retry_after")
+OPTIONS = ("slow_seconds", "storm_length", "storm_seconds", "retry_after")
 NAMED = ("none", "mixed")
 _MIXED = (
     "http_429=0.02,http_503=0.01,http_500=0.01,slow=0.01,malformed_json=0.005,"
@@ -50,7 +50,10 @@ class FaultProfile:
     slow_seconds: float = 5.0
     """How long a `slow` response is delayed."""
     storm_length: int = 5
-    """How many requests after the one that starts a `rate_limit_storm` also get 429."""
+    """How many requests after the one that starts a `rate_limit_storm` also get 429..."""
+    storm_seconds: float = 5.0
+    """...as long as the storm lasts: like a real one, it passes with time, not only with requests (a
+    lone client backing off would otherwise meet the same storm on every retry)."""
     retry_after: float = 1.0
     """Retry-After (seconds) sent with injected 429/503 responses."""
     spec: str = field(default="none", compare=False)
@@ -125,6 +128,8 @@ def _apply_option(profile: FaultProfile, option: str, spec: str) -> FaultProfile
         return replace(profile, slow_seconds=number)
     if name == "storm_length":
         return replace(profile, storm_length=int(number))
+    if name == "storm_seconds":
+        return replace(profile, storm_seconds=number)
     return replace(profile, retry_after=number)
 
 

@@ -89,6 +89,7 @@ class WistiaSimulator:
         self._stats = RequestStats()
         self._sequence = itertools.count()
         self._storm_left = 0
+        self._storm_until = 0.0
         self._server: SimHTTPServer | None = None
         self._thread: threading.Thread | None = None
         started = time.perf_counter()
@@ -253,13 +254,13 @@ class WistiaSimulator:
         sequence = next(self._sequence)
         profile = self._faults
         with self._lock:
-            if self._storm_left > 0:
+            if self._storm_left > 0 and time.monotonic() < self._storm_until:
                 self._storm_left -= 1
                 kind: str | None = "rate_limit_storm"
             else:
                 kind = profile.decide(self.config.seed, sequence, path)
-                if kind == "rate_limit_storm":
-                    self._storm_left = profile.storm_length
+                self._storm_left = profile.storm_length if kind == "rate_limit_storm" else 0
+                self._storm_until = time.monotonic() + profile.storm_seconds
         if kind in ("rate_limit_storm", "http_429"):
             return self._too_many(profile.retry_after, "Too many requests.\n"), kind
         if kind == "http_503":

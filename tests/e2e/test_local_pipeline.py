@@ -215,8 +215,10 @@ def test_a_token_revoked_mid_run_fails_clearly_and_the_next_run_recovers(world: 
 
     assert description["status"] == "FAILED"
     # Every media batch failed with AuthenticationError, so the distributed Map fails as on AWS: over its
-    # tolerated failure threshold (the batches' own errors are in the child executions).
+    # tolerated failure threshold. Its cause alone would not say why; RecordFailure adds the batches' notes.
+    # (If the batches were done before the revocation, IngestEvents fails with AuthenticationError itself.)
     assert description["error"] in {"AuthenticationError", "States.ExceedToleratedFailureThreshold"}
+    assert "AuthenticationError" in description["cause"], "the cause says why, whichever step failed"
     assert TOKEN not in description["cause"]
     assert world.pipeline.watermarks() == marks, "nothing advances"
     assert world.run_record("revoked")["status"] == "failed"

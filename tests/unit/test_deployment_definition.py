@@ -159,7 +159,9 @@ def test_every_task_and_map_catches_into_the_failure_path(asl: dict[str, Any]) -
     assert states["Failed"] == {"Type": "Fail", "ErrorPath": "$.error.Error", "CausePath": "$.error.Cause"}
 
 
-def test_every_lambda_task_retries_lambda_service_errors_only(asl: dict[str, Any]) -> None:
+def test_every_lambda_task_retries_lambda_service_errors_and_only_ingestion_retries_crashes(
+    asl: dict[str, Any],
+) -> None:
     lambda_tasks = [
         (name, state)
         for name, state in _all_states(asl["States"])
@@ -167,10 +169,17 @@ def test_every_lambda_task_retries_lambda_service_errors_only(asl: dict[str, Any
     ]
     assert len(lambda_tasks) == 6  # plan, media batch, events day, visitors, commit, record failure
     for name, state in lambda_tasks:
-        [retry] = state["Retry"]
-        assert set(retry["ErrorEquals"]) == LAMBDA_RETRY_ERRORS, name
-        assert (retry["IntervalSeconds"], retry["BackoffRate"], retry["MaxAttempts"]) == (2, 2, 6), name
-        assert retry["JitterStrategy"] == "FULL", name
+        service, *crash = state["Retry"]
+        assert set(service["ErrorEquals"]) == LAMBDA_RETRY_ERRORS, name
+        assert (service["IntervalSeconds"], service["BackoffRate"], service["MaxAttempts"]) == (2, 2, 6), name
+        assert service["JitterStrategy"] == "FULL", name
+        # A crashed invocation is retried once, only where the unit is idempotent (its part is written last).
+        if name in {"IngestMediaBatch", "IngestEventsDay", "IngestVisitors"}:
+            [retry] = crash
+            assert set(retry["ErrorEquals"]) == {"Lambda.Unknown", "Runtime.ExitError", "Sandbox.Timedout"}
+            assert retry["MaxAttempts"] == 1, name
+        else:
+            assert crash == [], name
 
 
 def test_transform_never_retries_the_job_itself(asl: dict[str, Any]) -> None:

@@ -27,7 +27,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         if not run_id:
             raise InvalidEventError("a failed-run commit needs run_id (the execution name)")
         logger.append_keys(run_id=run_id)
-        result = fail_run(run_id, event.get("error"), settings=rt.settings, state=rt.state)
+        result = fail_run(run_id, event.get("error"), settings=rt.settings, state=rt.state, bronze=rt.bronze)
         logger.warning(
             "run failed", extra={"error": result["error"], "lock_released": result["lock_released"]}
         )

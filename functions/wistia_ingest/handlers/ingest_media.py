@@ -2,7 +2,8 @@
 
 Event:  {"run": <RunContext>, "batch": {"index": 3, "medias": [{"id": "abc123defg", "since": null}]}}
 Result: {"unit", "medias", "objects", "records", "failed": [ids], "gone": [ids], "requests"}
-A media that fails is listed in `failed` and does not fail the invocation; a bad token does.
+A media that fails is listed in `failed` and does not fail the invocation; a bad token does, and
+leaves a failure note (`_runs/run=<key>/failures/<unit>.json`) that the failure record quotes.
 """
 
 from __future__ import annotations
@@ -27,7 +28,12 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(
         run_id=ctx.run_id, run_key=ctx.run_key, unit=batch.unit, media_ids=[item.id for item in batch.medias]
     )
-    with rt.wistia() as client:
-        result = ingest_media_batch(client=client, bronze=rt.bronze, ctx=ctx, batch=batch, log=logger)
+    try:
+        with rt.wistia() as client:
+            result = ingest_media_batch(client=client, bronze=rt.bronze, ctx=ctx, batch=batch, log=logger)
+    except Exception as exc:
+        # The distributed Map reports only that too many batches failed; this note keeps the why.
+        rt.bronze.write_failure(ctx, batch.unit, exc)
+        raise
     logger.info("media batch ingested", extra={"result": result})
     return result

@@ -1,5 +1,7 @@
 """Lambda: ingest visitors in the mode Plan chose (`run.visitors`: snapshot, by_key or skip).
 
+It runs last before Transform, so it also renews the run's lease (LockLostError if another run took it).
+
 Event:  {"run": <RunContext>}
 Result: {"unit", "mode" (the mode that ran), "records", "pages", "lookups", "not_found", "requests"}
 """
@@ -23,6 +25,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     rt = get_runtime()
     ctx = parse_run(event, rt.settings)
     logger.append_keys(run_id=ctx.run_id, run_key=ctx.run_key, planned_mode=ctx.visitors)
+    # The last Lambda before Transform, the longest step: the lease taken at Plan must outlast the merge.
+    rt.state.renew_lock(ctx.run_id, lease_seconds=rt.settings.lock_lease_seconds)
     if ctx.visitors == "skip":
         result = skipped()  # no token or PII key needed
     else:

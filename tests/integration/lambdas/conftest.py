@@ -70,6 +70,7 @@ def make_ctx(rt: runtime.Runtime) -> Callable[..., RunContext]:
             "visitors": "snapshot",
         }
         fields.update(overrides)
+        rt.state.acquire_lock(fields["run_id"], lease_seconds=rt.settings.lock_lease_seconds)  # as Plan does
         return RunContext(**fields)
 
     return make

@@ -127,7 +127,11 @@ def test_a_revoked_token_fails_the_whole_batch(sim: WistiaSimulator, make_ctx: M
     sim.revoke_token()
     with pytest.raises(AuthenticationError, match="token"):
         ingest_media.handler(event_for(ctx, 0, live_media_ids(sim)[:3]), FakeLambdaContext())
-    assert s3_objects() == {}
+    # No data and no part; only the note the failure record quotes (the distributed Map hides the error).
+    [note_key] = s3_objects()
+    assert note_key == f"{ctx.failures_prefix}media-batch-00000.json"
+    note = json.loads(s3_objects()[note_key])
+    assert note["error"] == "AuthenticationError" and "token" in note["message"]
 
 
 def test_since_widens_the_by_date_window_and_backfills_skip_the_snapshot(

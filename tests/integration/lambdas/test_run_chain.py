@@ -12,10 +12,13 @@ from typing import Any
 import boto3
 import pytest
 
+from support.api import TOKEN
 from support.lake import PII_KEY, read_objects
 from support.lambda_context import FakeLambdaContext
+from wistia_ingest.errors import AuthenticationError
 from wistia_ingest.handlers import commit, ingest_events, ingest_media, ingest_visitors, plan
 from wistia_ingest.pii import PiiProtector
+from wistia_ingest.run_context import RunContext
 from wistia_ingest.runtime import Runtime
 from wistia_simulator import FaultProfile, WistiaSimulator
 
@@ -156,6 +159,39 @@ def test_a_failed_run_releases_the_lock_and_leaves_watermarks(sim: WistiaSimulat
     assert rt.state.watermarks() == {}
     record = rt.state.run_record("night-1")
     assert record is not None and record["status"] == "failed" and "spark" in record["error"]
+
+
+def test_a_map_that_failed_as_a_whole_is_recorded_with_its_units_errors(
+    sim: WistiaSimulator, rt: Runtime
+) -> None:
+    planned = plan.handler({"input": {}, "run_id": "night-1"}, CONTEXT)
+    batches = rt.bronze.get_json(planned["media_batches"]["key"])
+    sim.revoke_token()
+    for batch in batches:
+        with pytest.raises(AuthenticationError):
+            ingest_media.handler({"run": planned["run"], "batch": batch}, CONTEXT)
+    distributed_map_error = {
+        "Error": "States.ExceedToleratedFailureThreshold",
+        "Cause": "The specified tolerated failure threshold was exceeded",
+    }
+
+    result = commit.handler(
+        {"outcome": "failed", "run_id": "night-1", "error": distributed_map_error}, CONTEXT
+    )
+
+    assert result["error_name"] == "States.ExceedToleratedFailureThreshold"
+    assert result["cause"].startswith(f"{distributed_map_error['Cause']} Units that failed:")
+    assert f"{len(batches)} x AuthenticationError: " in result["cause"]
+    assert "media-batch-00001" in result["cause"]
+    assert TOKEN not in result["cause"]
+    record = rt.state.run_record("night-1")
+    assert record is not None and "AuthenticationError" in record["error"]
+    assert rt.bronze.read_parts(RunContext.model_validate(planned["run"])) == [], "a failure note is no part"
+
+    # A re-run of the same night starts without the old notes.
+    sim.set_token(TOKEN)
+    again = plan.handler({"input": {}, "run_id": "night-1-again"}, CONTEXT)
+    assert rt.bronze.list_keys(RunContext.model_validate(again["run"]).failures_prefix) == []
 
 
 def test_a_backfill_never_moves_watermarks(sim: WistiaSimulator, rt: Runtime) -> None:

@@ -9,7 +9,7 @@ import pytest
 from support.lake import TABLE
 from wistia_ingest import aws
 from wistia_ingest.runtime import Runtime
-from wistia_ingest.state import LockHeldError, StateStore
+from wistia_ingest.state import LockHeldError, LockLostError, StateStore
 
 
 class Clock:
@@ -55,6 +55,23 @@ def test_the_lock_is_reentrant_for_the_same_run(state: StateStore) -> None:
     state.acquire_lock("run-a", lease_seconds=600)
     state.acquire_lock("run-a", lease_seconds=600)  # a retried Plan of the same execution
     assert state.release_lock("run-a") is True
+
+
+def test_a_renewed_lease_outlasts_the_first_and_a_lost_lock_is_reported(
+    state: StateStore, clock: Clock
+) -> None:
+    state.acquire_lock("run-a", lease_seconds=600)
+    clock.now += 500
+    state.renew_lock("run-a", lease_seconds=600)  # before Transform
+    clock.now += 500  # past the first lease, within the renewed one
+    with pytest.raises(LockHeldError):
+        state.acquire_lock("run-b", lease_seconds=600)
+
+    clock.now += 101
+    state.acquire_lock("run-b", lease_seconds=600)  # run-a's lease ran out: taken over
+    with pytest.raises(LockLostError, match=r"run-a no longer holds .*now held by run-b"):
+        state.renew_lock("run-a", lease_seconds=600)
+    assert (state.lock_holder() or {}).get("run_id") == "run-b"
 
 
 def test_watermarks_only_move_forward(state: StateStore) -> None:

@@ -75,6 +75,8 @@ def plan(event: dict[str, Any], context: Any) -> dict[str, Any]:
     run_id = event["run_id"]
     if event["input"].get("locked"):
         raise LockHeldError(f"the run lock is held by other-run (asked by {run_id})")
+    if event["input"].get("exit"):
+        raise SystemExit(137)  # what a runtime killed for memory looks like from inside
     _attempts[run_id] = _attempts.get(run_id, 0) + 1
     if _attempts[run_id] == 1:
         raise FlakyError("first attempt fails")
@@ -759,3 +761,16 @@ def test_lambda_invoke_reports_function_errors_like_aws(aws: LocalAws, resources
     payload = json.loads(response["Payload"].read())
     assert payload["errorType"] == "LockHeldError"
     assert payload["errorMessage"].startswith("the run lock is held")
+
+
+def test_a_handler_that_exits_the_runtime_fails_with_runtime_exit_error(
+    aws: LocalAws, resources: dict[str, str]
+) -> None:
+    response = aws.client("lambda").invoke(
+        FunctionName="smoke-plan", Payload=json.dumps({"run_id": "r", "input": {"exit": True}})
+    )
+    assert response["FunctionError"] == "Unhandled"
+    payload = json.loads(response["Payload"].read())
+    assert payload["errorType"] == "Runtime.ExitError"
+    assert payload["errorMessage"].endswith("Runtime exited with error: exit status 137")
+    assert aws.client("lambda").list_functions()["Functions"], "the server survived the exit"

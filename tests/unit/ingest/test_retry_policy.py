@@ -51,7 +51,7 @@ def test_compute_wait_is_full_jitter_over_a_capped_exponential() -> None:
 
 def test_compute_wait_uses_retry_after_as_a_floor() -> None:
     assert compute_wait(1, base=1.0, cap=60.0, retry_after=7.0, rng=lambda: 0.0) == 7.0
-    assert compute_wait(1, base=1.0, cap=60.0, retry_after=7.0, rng=lambda: 1.0) == 7.0
+    assert compute_wait(1, base=1.0, cap=60.0, retry_after=7.0, rng=lambda: 0.5) == 7.5  # spread above it
     assert compute_wait(6, base=1.0, cap=60.0, retry_after=7.0, rng=lambda: 1.0) == 32.0
 
 
@@ -64,7 +64,7 @@ def test_wait_generator_receives_exceptions_via_send() -> None:
     gen.send(None)  # priming, as backoff does
     assert gen.send(ServerError("500")) == 1.0
     assert gen.send(ServerError("500")) == 2.0
-    assert gen.send(limited(30)) == 30.0  # floor beats 4.0
+    assert gen.send(limited(30)) == 31.0  # the floor (plus its spread) beats 4.0
     assert gen.send(limited(0)) == 8.0
     assert gen.send(ServerError("500")) == 10.0  # capped
 
