@@ -29,13 +29,12 @@ from wistia_ingest.bronze import (
 )
 from wistia_ingest.client import WistiaClient
 from wistia_ingest.errors import AuthenticationError, NotFoundError, WistiaError
-from wistia_ingest.run_context import RunContext
+from wistia_ingest.run_context import MEDIA_ID_PATTERN, RunContext
 
 STREAM = "media"
 logger = logging.getLogger("wistia_ingest.media_ingest")
 MAX_BATCH_SIZE = 100
 # Wistia hashed ids are short lowercase alphanumerics; numeric ids are accepted by the API too.
-MEDIA_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 _MESSAGE_LIMIT = 500
 # Retry timings vary between runs; parts must not (a re-run writes byte-identical parts).
 _TIMINGS = ((re.compile(r" over [0-9.]+ s"), ""), (re.compile(r"the [0-9.]+ s left of"), "the time left of"))

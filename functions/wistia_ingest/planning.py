@@ -73,8 +73,10 @@ def plan_run(
     if media_ids:
         known = set(catalog) | set(listing.seen)
         unknown = sorted(set(media_ids) - known)
-        if unknown and listing.full_sweep:
-            raise InvalidRunRequestError(f"unknown media ids {unknown}: they are not in the account")
+        if unknown:  # neither in the catalog nor in tonight's listing (a fresh catalog forces a full one)
+            raise InvalidRunRequestError(
+                f"unknown media ids {unknown}: they are not in the account; check the hashed ids"
+            )
         selected = {media_id: catalog.get(media_id, {}) for media_id in media_ids}
     else:
         selected = dict(catalog)

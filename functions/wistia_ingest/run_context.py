@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, model_validator
 
 Mode = Literal["nightly", "backfill"]
+MEDIA_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"  # a Wistia hashed id; also safe inside S3 keys
 VisitorPlan = Literal["snapshot", "by_key", "skip"]
 
 

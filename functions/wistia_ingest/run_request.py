@@ -8,12 +8,12 @@ day (the manual re-run of a missed night). Every refusal says what to change.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from wistia_ingest.errors import WistiaError
-from wistia_ingest.run_context import Mode, Window
+from wistia_ingest.run_context import MEDIA_ID_PATTERN, Mode, Window
 
 RETENTION_DAYS = 730  # /stats/events keeps two years, counted back from the current instant
 
@@ -33,7 +33,9 @@ class RunRequest(BaseModel):
     mode: Mode = "nightly"
     start: dt.date | None = None
     end: dt.date | None = None
-    media_ids: tuple[str, ...] | None = Field(default=None, min_length=1)
+    media_ids: tuple[Annotated[str, StringConstraints(pattern=MEDIA_ID_PATTERN)], ...] | None = Field(
+        default=None, min_length=1
+    )
     dry_run: bool = False
     full_refresh: bool = False
     run_date: dt.date | None = None

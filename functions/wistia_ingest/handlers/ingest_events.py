@@ -21,7 +21,7 @@ from wistia_ingest.handlers._common import (
     parse_run,
     require_object,
 )
-from wistia_ingest.media_ingest import MEDIA_ID_PATTERN
+from wistia_ingest.run_context import MEDIA_ID_PATTERN
 from wistia_ingest.runtime import get_runtime
 
 logger = Logger(service=SERVICE)

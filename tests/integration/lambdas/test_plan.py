@@ -131,6 +131,17 @@ def test_backfill_plans_its_own_window_and_medias(sim: WistiaSimulator, rt: Runt
     assert result["days"] == [f"2026-11-0{n}" for n in range(1, 6)]
 
 
+def test_an_unknown_media_is_refused_after_an_incremental_listing_too(
+    sim: WistiaSimulator, rt: Runtime
+) -> None:
+    run_plan("night-1")  # fills the catalog: the next listing is incremental
+    rt.state.release_lock("night-1")
+    before = read_objects(boto3.client("s3"))
+    with pytest.raises(InvalidRunRequestError, match=r"unknown media ids \['zzzzzzzzzz'\]"):
+        run_plan("fill-1", mode="backfill", start="2026-11-01", end="2026-11-02", media_ids=["zzzzzzzzzz"])
+    assert read_objects(boto3.client("s3")) == before
+
+
 @pytest.mark.parametrize(
     ("execution_input", "message"),
     [
@@ -141,6 +152,10 @@ def test_backfill_plans_its_own_window_and_medias(sim: WistiaSimulator, rt: Runt
         (
             {"mode": "backfill", "start": "2026-11-01", "end": "2026-11-02", "media_ids": ["nope"]},
             "unknown media",
+        ),
+        (
+            {"mode": "backfill", "start": "2026-11-01", "end": "2026-11-02", "media_ids": ["a/../b"]},
+            "media_ids.0: String should match pattern",
         ),
     ],
 )
