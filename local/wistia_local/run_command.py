@@ -95,7 +95,7 @@ def _check_options(args: argparse.Namespace) -> None:
     if args.target == "aws" and not args.state_machine_arn:
         raise CommandError("--target aws needs --state-machine-arn (the stack output StateMachineArn)")
     if args.wistia_base_url and not os.environ.get("WISTIA_API_TOKEN"):
-        raise CommandError("--wistia-base-url needs WISTIA_API_TOKEN in the environment (or .env)")
+        raise CommandError("--wistia-base-url needs WISTIA_API_TOKEN in the environment")
 
 
 def _execution_input(args: argparse.Namespace) -> dict[str, Any]:
