@@ -66,7 +66,8 @@ def plan_run(
         media_ids=media_ids,
         full_sweep=full_sweep,
         visitors=_visitor_plan(request, run_date, watermarks, settings),
-        stats_snapshot=request.mode == "nightly",
+        # Totals are as of now: a re-run for an earlier run_date must not file them under that date.
+        stats_snapshot=request.mode == "nightly" and run_date == today,
     )
     catalog = state.media_catalog()
     listing = _list_medias(client, full_sweep=full_sweep or not catalog, watermark=watermarks.get("medias"))

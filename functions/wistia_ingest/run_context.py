@@ -57,7 +57,8 @@ class RunContext(BaseModel):
     media_ids: tuple[str, ...] | None = None  # a backfill restricted to these medias
     full_sweep: bool = False
     visitors: VisitorPlan = "skip"
-    stats_snapshot: bool = True  # nightly runs snapshot media totals; backfills cannot (they are history)
+    stats_snapshot: bool = True  # tonight's nightly run snapshots media totals; backfills and re-runs of
+    # earlier nights cannot (the API only serves totals as of now)
 
     @property
     def run_prefix(self) -> str:

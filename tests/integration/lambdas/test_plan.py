@@ -131,6 +131,14 @@ def test_backfill_plans_its_own_window_and_medias(sim: WistiaSimulator, rt: Runt
     assert result["days"] == [f"2026-11-0{n}" for n in range(1, 6)]
 
 
+def test_only_tonights_run_snapshots_media_totals(sim: WistiaSimulator, rt: Runtime) -> None:
+    tonight = run_plan("night-1")
+    rt.state.release_lock("night-1")
+    earlier = run_plan("rerun-1", run_date="2026-11-18")  # a manual re-run of an earlier night
+    assert tonight["run"]["stats_snapshot"] is True
+    assert earlier["run"]["stats_snapshot"] is False, "today's totals must not be filed under 2026-11-18"
+
+
 def test_an_unknown_media_is_refused_after_an_incremental_listing_too(
     sim: WistiaSimulator, rt: Runtime
 ) -> None:
