@@ -299,3 +299,16 @@ def test_cfn_lint_passes() -> None:
         env={**os.environ, "PYTHONWARNINGS": "ignore"},
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_every_alarm_notifies_and_each_way_an_execution_ends_badly_has_one(template: dict[str, Any]) -> None:
+    alarms = _resources_of_type(template, "AWS::CloudWatch::Alarm")
+    for name, alarm in alarms.items():
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": "AlertTopic"}], name
+    watched = {a["Properties"].get("MetricName") for a in alarms.values() if a["Properties"].get("Namespace")}
+    assert {"ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted", "ExecutionsSucceeded"} <= watched
+    stale = alarms["NoSuccessfulRunAlarm"]
+    # Only where the schedule runs: dev (schedule disabled) would otherwise alarm every day.
+    assert stale["Condition"] == "IsScheduled"
+    assert template["Conditions"]["IsScheduled"] == {"Fn::Equals": [{"Ref": "ScheduleState"}, "ENABLED"]}
+    assert stale["Properties"]["TreatMissingData"] == "breaching"
