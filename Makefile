@@ -11,7 +11,7 @@ LINT_STAMP := $(LINT_VENV)/.installed
 CHECKOV := CHECKOV_RUN_SCA_PACKAGE_SCAN_V2=false CKV_SKIP_PACKAGE_UPDATE_CHECK=true $(LINT_VENV)/bin/checkov \
 	--framework cloudformation --skip-download --compact --quiet
 
-.PHONY: setup demo test lint format typecheck lock clean
+.PHONY: setup demo bench test lint format typecheck lock clean
 
 setup: $(STAMP) $(SAM_STAMP) $(LINT_STAMP)
 
@@ -39,6 +39,10 @@ $(LINT_STAMP): requirements-lint.txt
 
 demo: $(STAMP)
 	$(BIN)/wistia-pipeline run --preset demo
+
+# Every benchmark figure in one run (docs/performance.md); writes bench/results/<date>.json and .md.
+bench: $(STAMP)
+	$(BIN)/wistia-pipeline bench
 
 lint: setup
 	SAM_CLI_TELEMETRY=0 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local \

@@ -50,6 +50,10 @@ class Runtime:
             )
         if not self.environ.get("WISTIA_REQUESTS_PER_MINUTE", "").strip():
             overrides["requests_per_minute"] = self.settings.per_invocation_rate
+        # No burst: every Map item starts a fresh bucket, so a burst of N would let each short item (a
+        # backfill's batch is 10 requests) send N requests unthrottled, and the Map would outrun the
+        # account's limit (docs/performance.md: 3% of a long backfill's requests got 429 with a burst of 10).
+        overrides["rate_burst"] = 1
         return ClientConfig.from_env(self.environ, **overrides)
 
     @contextlib.contextmanager

@@ -12,6 +12,7 @@ import sys
 
 from wistia_ingest.errors import WistiaError
 from wistia_local import (
+    bench_command,
     dashboard_command,
     explore_command,
     query_command,
@@ -42,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     dashboard_command.register(subparsers)
     run_command.register(subparsers)
     simulate_command.register(subparsers)
+    bench_command.register(subparsers)
     return parser
 
 
