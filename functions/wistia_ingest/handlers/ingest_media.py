@@ -33,7 +33,10 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             result = ingest_media_batch(client=client, bronze=rt.bronze, ctx=ctx, batch=batch, log=logger)
     except Exception as exc:
         # The distributed Map reports only that too many batches failed; this note keeps the why.
-        rt.bronze.write_failure(ctx, batch.unit, exc)
+        try:
+            rt.bronze.write_failure(ctx, batch.unit, exc)
+        except Exception:  # never let the note hide the error itself
+            logger.exception("could not write the batch's failure note")
         raise
     logger.info("media batch ingested", extra={"result": result})
     return result
