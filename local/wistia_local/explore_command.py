@@ -22,6 +22,7 @@ from dotenv import load_dotenv
 from wistia_ingest.client import WistiaClient
 from wistia_ingest.config import ClientConfig
 from wistia_local import explore
+from wistia_local.arguments import iso_date
 from wistia_local.errors import CommandError
 
 DEFAULT_OUT_DIR = Path("exploration/samples")
@@ -75,9 +76,11 @@ def register(subparsers: Any) -> None:
     events = probes.add_parser("events", parents=[common], help="every page of an /stats/events window")
     events.add_argument("--media-id", default=None, help="only this media (default: all)")
     events.add_argument(
-        "--start-date", type=_date, default=None, help="YYYY-MM-DD, inclusive (default: none)"
+        "--start-date", type=iso_date, default=None, help="YYYY-MM-DD, inclusive (default: none)"
     )
-    events.add_argument("--end-date", type=_date, default=None, help="YYYY-MM-DD, inclusive (default: none)")
+    events.add_argument(
+        "--end-date", type=iso_date, default=None, help="YYYY-MM-DD, inclusive (default: none)"
+    )
     events.add_argument("--per-page", type=int, default=100, help="page size, at most 100 (default: 100)")
     events.add_argument(
         "--max-pages", type=int, default=50, help="stop with an error past this (default: 50)"
@@ -93,7 +96,7 @@ def register(subparsers: Any) -> None:
     )
     every.add_argument("--seed", type=int, default=7, help="simulator seed (default: 7)")
     every.add_argument(
-        "--date", type=_date, default=None, help="simulator clock date, YYYY-MM-DD (default: today UTC)"
+        "--date", type=iso_date, default=None, help="simulator clock date, YYYY-MM-DD (default: today UTC)"
     )
     every.set_defaults(func=_run_all)
 
@@ -101,13 +104,6 @@ def register(subparsers: Any) -> None:
 def _page_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--page", type=int, default=1, help="page number, from 1 (default: 1)")
     parser.add_argument("--per-page", type=int, default=10, help="page size, at most 100 (default: 10)")
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date; use YYYY-MM-DD") from None
 
 
 def _medias(client: WistiaClient, args: argparse.Namespace) -> explore.ProbeResult:

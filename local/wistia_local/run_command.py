@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from wistia_local.arguments import iso_date
 from wistia_local.errors import CommandError
 
 DEFAULT_WORKDIR = Path(".wistia")
@@ -23,11 +24,11 @@ DEFAULT_WORKDIR = Path(".wistia")
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("run", help="run the pipeline once (locally, or on the deployed stack)")
     parser.add_argument(
-        "--date", type=_date, default=None, help="the run's day, YYYY-MM-DD (default: today UTC)"
+        "--date", type=iso_date, default=None, help="the run's day, YYYY-MM-DD (default: today UTC)"
     )
     parser.add_argument("--mode", choices=["nightly", "backfill"], default="nightly", help="default: nightly")
-    parser.add_argument("--start", type=_date, default=None, help="backfill: first day, inclusive")
-    parser.add_argument("--end", type=_date, default=None, help="backfill: last day, inclusive")
+    parser.add_argument("--start", type=iso_date, default=None, help="backfill: first day, inclusive")
+    parser.add_argument("--end", type=iso_date, default=None, help="backfill: last day, inclusive")
     parser.add_argument(
         "--media-id", action="append", default=[], help="backfill: only this media; repeatable"
     )
@@ -58,13 +59,6 @@ def register(subparsers: Any) -> None:
         "--state-machine-arn", default=None, help="with --target aws: the deployed state machine"
     )
     parser.set_defaults(func=run)
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date; use YYYY-MM-DD") from None
 
 
 def run(args: argparse.Namespace) -> int:

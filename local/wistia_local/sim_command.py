@@ -13,19 +13,13 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from wistia_local.arguments import iso_date
 from wistia_simulator import PRESETS, FaultProfile, SimulatorConfig, WistiaSimulator
 from wistia_simulator.clock import parse_instant
 from wistia_simulator.faults import KINDS
 
 TOKEN_ENV = "WISTIA_API_TOKEN"  # noqa: S105 (the variable's name, not a token)
 EXIT_USAGE = 2
-
-
-def _date(raw: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {raw!r}") from None
 
 
 def _instant(raw: str) -> dt.datetime:
@@ -46,13 +40,13 @@ def _add_world_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=7, help="seed of the synthetic account (default: 7)")
     parser.add_argument(
         "--date",
-        type=_date,
+        type=iso_date,
         default=None,
         help="simulated date; the clock starts at 06:00 UTC that day (default: today, UTC)",
     )
     parser.add_argument(
         "--origin",
-        type=_date,
+        type=iso_date,
         default=None,
         help="first day of the account's history; keep it fixed to see the same world on a later "
         "--date (default: --date minus the preset's history days)",

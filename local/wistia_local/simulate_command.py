@@ -7,6 +7,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from wistia_local.arguments import iso_date
 from wistia_local.errors import CommandError
 
 
@@ -23,7 +24,7 @@ def register(subparsers: Any) -> None:
         "--faults", default="none", help="fault profile during the runs, e.g. mixed (default: none)"
     )
     parser.add_argument(
-        "--start", type=_date, default=None, help="the first run's day, YYYY-MM-DD (default: today UTC)"
+        "--start", type=iso_date, default=None, help="the first run's day, YYYY-MM-DD (default: today UTC)"
     )
     parser.add_argument(
         "--workdir",
@@ -33,13 +34,6 @@ def register(subparsers: Any) -> None:
         "<preset>-seed<seed>-<faults>)",
     )
     parser.set_defaults(func=run)
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date; use YYYY-MM-DD") from None
 
 
 def run(args: argparse.Namespace) -> int:
