@@ -24,6 +24,10 @@ class WrittenObject:
     records: int
     media_id: str | None = None
     day: str | None = None
+    basis: dict[str, Any] | None = None
+    """For an engagement object: the media's totals it answers to (docs/ingestion.md, skipping)."""
+    carried_from: str | None = None
+    """Set when the payload was read from this earlier object instead of the API (it had not changed)."""
 
 
 @dataclass
@@ -58,8 +62,10 @@ def media_stats_key(ctx: RunContext, media_id: str) -> str:
     return f"{ctx.bronze_prefix}/media_stats/snapshot_date={ctx.run_date}/media={media_id}.json.gz"
 
 
-def media_engagement_key(ctx: RunContext, media_id: str) -> str:
-    return f"{ctx.bronze_prefix}/media_engagement/snapshot_date={ctx.run_date}/media={media_id}.json.gz"
+def media_engagement_key(ctx: RunContext, media_id: str, snapshot_date: dt.date | None = None) -> str:
+    """Tonight's engagement object of a media, or that of an earlier `snapshot_date`."""
+    day = snapshot_date or ctx.run_date
+    return f"{ctx.bronze_prefix}/media_engagement/snapshot_date={day}/media={media_id}.json.gz"
 
 
 def media_by_date_key(ctx: RunContext, media_id: str) -> str:
@@ -71,8 +77,13 @@ def events_day_key(ctx: RunContext, day: dt.date, media_id: str | None = None) -
     return f"{ctx.bronze_prefix}/events/day={day.isoformat()}/{name}.json.gz"
 
 
+def visitors_snapshot_prefix(ctx: RunContext, snapshot_date: dt.date | None = None) -> str:
+    """Where tonight's visitor snapshot pages go, or those of an earlier `snapshot_date`."""
+    return f"{ctx.bronze_prefix}/visitors/snapshot_date={snapshot_date or ctx.run_date}/"
+
+
 def visitors_snapshot_key(ctx: RunContext, page: int) -> str:
-    return f"{ctx.bronze_prefix}/visitors/snapshot_date={ctx.run_date}/page={page:05d}.json.gz"
+    return f"{visitors_snapshot_prefix(ctx)}page={page:05d}.json.gz"
 
 
 def visitors_by_key_key(ctx: RunContext) -> str:
@@ -119,6 +130,13 @@ class BronzeStore:
         if key.endswith(".gz"):
             body = gzip.decompress(body)
         return json.loads(body)
+
+    def find_json(self, key: str) -> Any | None:
+        """`get_json`, or None if there is no such object (e.g. expired by the bronze lifecycle rule)."""
+        try:
+            return self.get_json(key)
+        except self._s3.exceptions.NoSuchKey:
+            return None
 
     def list_keys(self, prefix: str) -> list[str]:
         keys: list[str] = []

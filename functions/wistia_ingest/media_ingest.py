@@ -6,6 +6,11 @@ never blocks the others: it is recorded in the part (and the result) for Commit 
 next run retries it. Two answers are not per-media failures: a 404 means the media was deleted while
 the run was going ("gone"), and a 401/403 means the token is bad, which would fail every media the same
 way, so it fails the whole batch at once with the client's explanation.
+
+The engagement curve is computed from plays alone, so a media whose totals (`play_count`,
+`hours_watched`, `engagement`) are those its last merged engagement object answered to has the same
+curve: that object is read back from bronze instead of asking the API again (the `engagement_basis`
+the Plan passes from the media catalog). If it has expired, the API is asked.
 """
 
 from __future__ import annotations
@@ -40,13 +45,33 @@ _MESSAGE_LIMIT = 500
 _TIMINGS = ((re.compile(r" over [0-9.]+ s"), ""), (re.compile(r"the [0-9.]+ s left of"), "the time left of"))
 
 
+BASIS_FIELDS = ("play_count", "hours_watched", "engagement")
+"""The media totals an engagement curve follows: any play, or any more of one watched, moves one."""
+
+
+class EngagementBasis(BaseModel):
+    """The totals a media had when the engagement object of `snapshot_date` was read."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    snapshot_date: dt.date
+    play_count: int
+    hours_watched: float
+    engagement: float
+
+    def answers_to(self, stats: dict[str, Any]) -> bool:
+        return all(_number(stats.get(name)) == getattr(self, name) for name in BASIS_FIELDS)
+
+
 class MediaItem(BaseModel):
-    """One media of a batch; `since` widens its by_date window (a media that failed in an earlier run)."""
+    """One media of a batch; `since` widens its by_date window (a media that failed in an earlier run);
+    `engagement_basis` lets an unchanged media skip its engagement call."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: str = Field(pattern=MEDIA_ID_PATTERN)
     since: dt.date | None = None
+    engagement_basis: EngagementBasis | None = None
 
 
 class MediaBatch(BaseModel):
@@ -73,6 +98,7 @@ class _Fetched:
     stats: dict[str, Any] | None
     engagement: dict[str, Any] | None
     by_date: list[dict[str, Any]]
+    engagement_carried_from: str | None = None
 
 
 def media_batch_unit(index: int) -> str:
@@ -89,7 +115,8 @@ def ingest_media_batch(
 ) -> dict[str, Any]:
     """Fetch and write every media of the batch, then the batch's part; return counts and media ids only.
 
-    Result: `{unit, medias (written), objects, records, failed: [ids], gone: [ids], requests}`.
+    Result: `{unit, medias (written), objects, records, failed: [ids], gone: [ids], engagement_reused,
+    requests}`.
     Raises AuthenticationError (the token is bad: nothing else can succeed) and storage errors.
     `log` is the handler's structured logger (a stdlib logger by default); only ids and error classes
     are logged.
@@ -99,7 +126,7 @@ def ingest_media_batch(
     written = 0
     for item in batch.medias:
         try:
-            fetched = _fetch(client, ctx, item)
+            fetched = _fetch(client, bronze, ctx, item)
         except AuthenticationError:
             raise
         except NotFoundError:
@@ -123,19 +150,26 @@ def ingest_media_batch(
         "records": sum(obj.records for obj in part.objects),
         "failed": [failure["media_id"] for failure in part.failed],
         "gone": list(part.gone),
+        "engagement_reused": sum(1 for obj in part.objects if obj.carried_from),
         "requests": client.stats.requests_sent,
     }
 
 
-def _fetch(client: WistiaClient, ctx: RunContext, item: MediaItem) -> _Fetched:
+def _fetch(client: WistiaClient, bronze: BronzeStore, ctx: RunContext, item: MediaItem) -> _Fetched:
     base = f"/stats/medias/{quote(item.id, safe='')}"
-    stats = engagement = None
+    stats = engagement = carried_from = None
     if ctx.stats_snapshot:
         stats = client.get_object(base)
-        engagement = client.get_object(f"{base}/engagement")
+        basis = item.engagement_basis
+        if basis is not None and basis.snapshot_date < ctx.run_date and basis.answers_to(stats):
+            carried_from = media_engagement_key(ctx, item.id, basis.snapshot_date)
+            engagement = bronze.find_json(carried_from)
+        if not isinstance(engagement, dict):  # no basis, totals moved, or the object expired
+            carried_from = None
+            engagement = client.get_object(f"{base}/engagement")
     window = {"start_date": by_date_start(ctx, item.since), "end_date": ctx.window.end}
     by_date = client.get_array(f"{base}/by_date", window)
-    return _Fetched(stats=stats, engagement=engagement, by_date=by_date)
+    return _Fetched(stats=stats, engagement=engagement, by_date=by_date, engagement_carried_from=carried_from)
 
 
 def _write(bronze: BronzeStore, ctx: RunContext, media_id: str, fetched: _Fetched) -> list[WrittenObject]:
@@ -147,13 +181,32 @@ def _write(bronze: BronzeStore, ctx: RunContext, media_id: str, fetched: _Fetche
     if fetched.engagement is not None:
         key = media_engagement_key(ctx, media_id)
         bronze.put_json_gz(key, fetched.engagement)
-        objects.append(WrittenObject(key=key, entity="media_engagement", records=1, media_id=media_id))
+        objects.append(
+            WrittenObject(
+                key=key,
+                entity="media_engagement",
+                records=1,
+                media_id=media_id,
+                basis=_basis(fetched.stats),
+                carried_from=fetched.engagement_carried_from,
+            )
+        )
     key = media_by_date_key(ctx, media_id)
     bronze.put_json_gz(key, fetched.by_date)
     objects.append(
         WrittenObject(key=key, entity="media_by_date", records=len(fetched.by_date), media_id=media_id)
     )
     return objects
+
+
+def _basis(stats: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The totals an engagement object answers to, or None if the stats lack one of them."""
+    values = {name: _number((stats or {}).get(name)) for name in BASIS_FIELDS}
+    return values if all(value is not None for value in values.values()) else None
+
+
+def _number(value: Any) -> int | float | None:
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 def _stable(exc: WistiaError) -> str:

@@ -85,7 +85,7 @@ def plan_run(
             selected.setdefault(media_id, {})
         if listing.full_sweep:
             selected = {media_id: info for media_id, info in selected.items() if media_id in listing.seen}
-    batches = _batches(selected, settings.media_batch_size)
+    batches = _batches(selected, settings.media_batch_size, engagement_bases=not request.full_refresh)
     days = [day.isoformat() for day in window.days()]
     manifest = {
         "run": ctx.model_dump(mode="json"),
@@ -221,14 +221,21 @@ def _utc_iso(value: Any) -> str:
     return stamp.astimezone(dt.UTC).isoformat()
 
 
-def _batches(selected: dict[str, dict[str, Any]], size: int) -> list[dict[str, Any]]:
+def _batches(
+    selected: dict[str, dict[str, Any]], size: int, *, engagement_bases: bool
+) -> list[dict[str, Any]]:
+    """Map items of up to `size` medias, each with its retry day and (unless a full refresh asks for
+    everything again) the totals its last engagement object answers to."""
     ids = sorted(selected)
+
+    def item(media_id: str) -> dict[str, Any]:
+        info = selected[media_id]
+        entry = {"id": media_id, "since": info.get("retry_since")}
+        if engagement_bases and info.get("engagement_basis"):
+            entry["engagement_basis"] = info["engagement_basis"]
+        return entry
+
     return [
-        {
-            "index": number,
-            "medias": [
-                {"id": media_id, "since": selected[media_id].get("retry_since")} for media_id in chunk
-            ],
-        }
+        {"index": number, "medias": [item(media_id) for media_id in chunk]}
         for number, chunk in enumerate((ids[i : i + size] for i in range(0, len(ids), size)), start=1)
     ]

@@ -36,7 +36,7 @@ def commit_run(
     advanced: dict[str, str] = {}
     if ctx.mode == "nightly":
         advanced = _advance_watermarks(ctx, manifest, parts, merged_streams, state)
-        _track_failed_medias(ctx, parts, state)
+        _track_medias(ctx, parts, state)
     record = {
         "status": "succeeded",
         "finished_at": _now(),
@@ -146,20 +146,25 @@ def _all_batches_done(manifest: dict[str, Any], units: set[str]) -> bool:
     return all(f"media-batch-{n:05d}" in units for n in range(1, int(manifest.get("media_batches", 0)) + 1))
 
 
-def _track_failed_medias(ctx: RunContext, parts: list[dict[str, Any]], state: StateStore) -> None:
-    """Failed medias keep the earliest day they still miss; medias that succeeded forget theirs."""
+def _track_medias(ctx: RunContext, parts: list[dict[str, Any]], state: StateStore) -> None:
+    """Failed medias keep the earliest day they still miss; medias that succeeded forget theirs and
+    remember the totals their engagement object (now merged) answers to."""
     failed = {f["media_id"] for part in parts for f in part.get("failed", [])}
-    succeeded = {
-        obj["media_id"]
-        for part in parts
-        if part.get("stream") == "media"
-        for obj in part.get("objects", [])
-        if obj.get("media_id") and obj["media_id"] not in failed
-    }
+    succeeded: dict[str, dict[str, Any] | None] = {}
+    for part in parts:
+        if part.get("stream") != "media":
+            continue
+        for obj in part.get("objects", []):
+            media_id = obj.get("media_id")
+            if not media_id or media_id in failed:
+                continue
+            succeeded.setdefault(media_id, None)
+            if obj.get("entity") == "media_engagement" and obj.get("basis"):
+                succeeded[media_id] = {**obj["basis"], "snapshot_date": ctx.run_date.isoformat()}
     for media_id in sorted(failed):
         state.set_media_retry(media_id, ctx.window.start)
-    for media_id in sorted(succeeded):
-        state.clear_media_retry(media_id)
+    for media_id, basis in sorted(succeeded.items()):
+        state.media_ingested(media_id, engagement_basis=basis)
 
 
 def _error_parts(error: dict[str, Any] | None) -> tuple[str, str]:

@@ -7,7 +7,8 @@ Key design (partition key `pk`, sort key `sk`, TTL attribute `expires_at`; docs/
 | `WATERMARK` | stream name     | `value` (ISO date or time), `run_id`, `updated_at`                    |
 | `LOCK`      | `pipeline`      | `run_id`, `acquired_at`, `lease_expires_at` (epoch s), `expires_at`   |
 | `RUN`       | run id          | mode, run key, window, status, counts, error, timestamps, `expires_at` |
-| `MEDIA`     | media hashed id | `updated`, `first_seen_run`, `last_seen_run`, `retry_since`           |
+| `MEDIA`     | media hashed id | `updated`, `first_seen_run`, `last_seen_run`, `retry_since`,          |
+|             |                 | `engagement_basis`                                                    |
 
 Every access is a GetItem, a Query on one partition or a conditional write: no scans.
 Watermarks only move forward (a condition on the stored value), and the lock is a conditional put
@@ -212,13 +213,21 @@ class StateStore:
             if not _conditional_failure(exc):
                 raise
 
-    def clear_media_retry(self, media_id: str) -> None:
+    def media_ingested(self, media_id: str, *, engagement_basis: dict[str, Any] | None = None) -> None:
+        """A media merged completely: forget its retry day, and remember which totals its latest
+        engagement object answers to (so a later run with the same totals need not ask again)."""
+        update: dict[str, Any] = {"UpdateExpression": "REMOVE retry_since"}
+        if engagement_basis is not None:
+            update = {
+                "UpdateExpression": "SET engagement_basis = :b REMOVE retry_since",
+                "ExpressionAttributeValues": {":b": _to_attr(engagement_basis)},
+            }
         try:
             self._db.update_item(
                 TableName=self.table,
                 Key=_key("MEDIA", media_id),
-                UpdateExpression="REMOVE retry_since",
                 ConditionExpression="attribute_exists(pk)",
+                **update,
             )
         except ClientError as exc:
             if not _conditional_failure(exc):

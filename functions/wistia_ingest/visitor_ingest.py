@@ -3,8 +3,9 @@
 /stats/visitors has no date, media or sort filter, so "what changed" can only be a full scan (snapshot)
 or per-key reads of the visitors seen in this run's events (by_key, between weekly snapshots).
 A per-key read costs one request per visitor while a snapshot page holds 100, so by_key falls back to a
-snapshot when it would need more than MAX_BY_KEY_READS reads: 300 reads is a snapshot of 30,000
-visitors, half a minute of the account's rate budget, which is where per-key stops being the cheap path.
+snapshot when it would need more than MAX_BY_KEY_READS reads (300 reads is a snapshot of 30,000
+visitors, half a minute of the account's rate budget), or at least as many reads as the last snapshot
+had pages: on a small account a snapshot is the cheap path.
 
 Every payload is PII-protected before it is written. Snapshot pages are written as they arrive (a scan
 of a large account does not fit comfortably in memory), and the part, written last, lists them: readers
@@ -14,6 +15,7 @@ the same day are deleted so the day's prefix holds exactly one snapshot.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 from urllib.parse import quote
@@ -25,6 +27,7 @@ from wistia_ingest.bronze import (
     part_key,
     visitors_by_key_key,
     visitors_snapshot_key,
+    visitors_snapshot_prefix,
 )
 from wistia_ingest.client import WistiaClient
 from wistia_ingest.errors import NotFoundError
@@ -53,9 +56,15 @@ def skipped() -> dict[str, Any]:
 
 
 def ingest_visitors(
-    *, client: WistiaClient, bronze: BronzeStore, pii: PiiProtector, ctx: RunContext
+    *,
+    client: WistiaClient,
+    bronze: BronzeStore,
+    pii: PiiProtector,
+    ctx: RunContext,
+    last_snapshot: dt.date | None = None,
 ) -> dict[str, Any]:
-    """Run the planned mode; the result names the mode that actually ran.
+    """Run the planned mode; the result names the mode that actually ran. `last_snapshot`: the run date
+    of the last merged snapshot (the `visitors` watermark), whose page count prices a snapshot.
 
     Result: `{unit, mode, records, pages, lookups, not_found, requests}` (counts only).
     """
@@ -63,9 +72,17 @@ def ingest_visitors(
         return skipped()
     if ctx.visitors == "by_key":
         keys = visitor_keys_of_run(bronze, ctx)
-        if len(keys) <= MAX_BY_KEY_READS:
+        if len(keys) <= MAX_BY_KEY_READS and len(keys) < _snapshot_cost(bronze, ctx, last_snapshot):
             return _by_key(client, bronze, pii, ctx, keys)
     return _snapshot(client, bronze, pii, ctx)
+
+
+def _snapshot_cost(bronze: BronzeStore, ctx: RunContext, last_snapshot: dt.date | None) -> float:
+    """Requests a snapshot would take, as the last one's pages in bronze (unknown: no limit)."""
+    if last_snapshot is None:
+        return float("inf")
+    pages = len(bronze.list_keys(visitors_snapshot_prefix(ctx, last_snapshot)))
+    return pages if pages else float("inf")
 
 
 def visitor_keys_of_run(bronze: BronzeStore, ctx: RunContext) -> list[str]:
@@ -108,9 +125,8 @@ def _snapshot(
 
 
 def _delete_pages_after(bronze: BronzeStore, ctx: RunContext, last_page: int) -> None:
-    prefix = visitors_snapshot_key(ctx, 1).rsplit("/", 1)[0] + "/"
     stale = []
-    for key in bronze.list_keys(prefix):
+    for key in bronze.list_keys(visitors_snapshot_prefix(ctx)):
         match = _PAGE.search(key)
         if match and int(match.group(1)) > last_page:
             stale.append(key)

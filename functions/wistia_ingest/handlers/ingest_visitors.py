@@ -8,6 +8,7 @@ Result: {"unit", "mode" (the mode that ran), "records", "pages", "lookups", "not
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -31,6 +32,13 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         result = skipped()  # no token or PII key needed
     else:
         with rt.wistia(alone=True) as client:
-            result = ingest_visitors(client=client, bronze=rt.bronze, pii=rt.pii, ctx=ctx)
+            last = rt.state.watermarks().get("visitors")
+            result = ingest_visitors(
+                client=client,
+                bronze=rt.bronze,
+                pii=rt.pii,
+                ctx=ctx,
+                last_snapshot=dt.date.fromisoformat(last) if last else None,
+            )
     logger.info("visitors ingested", extra={"result": result})
     return result

@@ -5,7 +5,8 @@ moves a day and night 2 runs incrementally. Both go through the real state machi
 spark-submit. The simulator counts night 2's requests per route; the lower bound comes from the
 simulator's ground truth before and after (bounds.py), not from the pipeline's plan. The simulator's rate
 limit is off for these nights (only the count of requests is measured here; rate_limit.py measures the
-pace), so no request is a retry after a 429.
+pace), so no request is a retry after a 429. Night 2's lake is then reconciled against the ground truth
+(simulate.py's `reconcile_night`): a saving that lost a row would show as mismatches.
 
 The same two nights give footprint.py the Spark job's peak memory on this preset.
 """
@@ -25,6 +26,7 @@ from wistia_local.bench.harness import (
     ratio,
 )
 from wistia_local.bench.report import BenchResult, Target
+from wistia_local.simulate import reconcile_night
 
 NAME = "api_efficiency"
 TARGET = Target("<=", 1.1)
@@ -60,6 +62,9 @@ def two_nights(ctx: BenchContext) -> dict[str, Any]:
             nights[f"truth{number}"] = session.sim.ground_truth()
             nights[f"spark_peak_mib{number}"] = memory.peak_bytes / MIB
             nights[f"spark_largest_mib{number}"] = memory.peak_largest_bytes / MIB
+        covered_from = dt.date.fromisoformat(nights["night1"].plan["run"]["window"]["start"])
+        reconciled = reconcile_night(session.pipeline, nights["truth2"], night.output, covered_from)
+        nights["night2_reconciliation"] = reconciled.to_json()
     ctx.shared["two_nights"] = nights
     return nights
 
@@ -96,6 +101,13 @@ def run(ctx: BenchContext) -> BenchResult:
         target=TARGET,
         note=_excess_note(made, bound),
     )
+    reconciliation = nights["night2_reconciliation"]
+    result.add(
+        "night-2 mismatches",
+        reconciliation["mismatches"],
+        target=Target("<=", 0),
+        note=f"gold tables held to the ground truth: {sum(reconciliation['checked'].values()):,} rows",
+    )
     result.add(
         "naive full re-pull",
         sum(naive.values()),
@@ -128,6 +140,7 @@ def run(ctx: BenchContext) -> BenchResult:
             "counts": night2.plan.get("counts"),
         },
         "changes": changes.to_json(),
+        "night2_reconciliation": reconciliation,
         "policy": policy,
         "by_route": {
             route: {"made": made[route], "lower_bound": bound[route], "excess": made[route] - bound[route]}

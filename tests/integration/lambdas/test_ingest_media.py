@@ -180,3 +180,44 @@ def test_malformed_events_fail_clearly_and_write_nothing(
 def test_an_event_that_is_not_an_object_is_refused(lambda_env: dict[str, str]) -> None:
     with pytest.raises(InvalidEventError, match="JSON object"):
         ingest_media.handler(["not", "an", "object"], FakeLambdaContext())  # type: ignore[arg-type]
+
+
+def test_an_unchanged_media_reuses_its_engagement_object_instead_of_asking_again(
+    sim: WistiaSimulator, make_ctx: MakeCtx, rt: Runtime
+) -> None:
+    media_ids = live_media_ids(sim)
+    night_1 = make_ctx()
+    run_all(night_1, media_ids)
+    bases = {
+        obj["media_id"]: {**obj["basis"], "snapshot_date": night_1.run_date.isoformat()}
+        for part in rt.bronze.read_parts(night_1)
+        for obj in part["objects"]
+        if obj["entity"] == "media_engagement"
+    }
+    assert set(bases) == set(media_ids)
+    before = sim.ground_truth()["media_stats"]
+    sim.advance_days(1)
+    truth = sim.ground_truth()
+    media_ids = [m for m in media_ids if m in truth["media_stats"]]  # the simulator deletes some medias
+    moved = {m for m in media_ids if truth["media_stats"][m]["play_count"] != before[m]["play_count"]}
+    quiet = sorted(set(media_ids) - moved)
+    assert moved and len(quiet) >= 2, "the demo account should have both kinds of media in a day"
+    expired = quiet[0]  # its earlier object is gone (bronze lifecycle): the API is asked after all
+    aws.client("s3").delete_object(Bucket=night_1.bucket, Key=media_engagement_key(night_1, expired))
+    sim.reset_stats()
+
+    night_2 = make_ctx(run_date=night_1.run_date + dt.timedelta(days=1))  # the same run id holds the lock
+    medias = [{"id": m, "since": None, "engagement_basis": bases[m]} for m in media_ids]
+    event = {"run": night_2.model_dump(mode="json"), "batch": {"index": 0, "medias": medias}}
+    result = ingest_media.handler(event, FakeLambdaContext())
+
+    assert result["medias"] == len(media_ids) and result["failed"] == []
+    assert result["engagement_reused"] == len(quiet) - 1
+    asked = sim.stats()["by_route"]["/stats/medias/{id}/engagement"]
+    assert asked == len(moved) + 1
+    [part] = rt.bronze.read_parts(night_2)
+    carried = {o["media_id"]: o["carried_from"] for o in part["objects"] if o["entity"] == "media_engagement"}
+    for media_id in media_ids:  # reused or asked, tonight's object is what the API answers tonight
+        assert rt.bronze.get_json(media_engagement_key(night_2, media_id)) == truth["engagement"][media_id]
+        reused = media_id in quiet and media_id != expired
+        assert carried[media_id] == (media_engagement_key(night_1, media_id) if reused else None)

@@ -153,6 +153,25 @@ def test_by_key_skips_unknown_visitors_and_falls_back_to_a_snapshot_when_too_man
     assert units == {f"events-{day}", "visitors-snapshot"}  # the by-key part of the earlier attempt is gone
 
 
+@pytest.mark.parametrize(("last_snapshot_pages", "mode"), [(4, "by_key"), (3, "snapshot"), (0, "by_key")])
+def test_by_key_takes_a_snapshot_when_the_last_one_had_no_more_pages_than_the_lookups(
+    sim: WistiaSimulator, make_ctx: MakeCtx, rt: Runtime, last_snapshot_pages: int, mode: str
+) -> None:
+    ctx = make_ctx(visitors="by_key")
+    keys = [v["visitor_key"] for v in sim.ground_truth()["visitors"][:3]]
+    day = ctx.window.end
+    events_key = events_day_key(ctx, day)
+    rt.bronze.put_json_gz(events_key, [{"visitor_key": key} for key in keys])
+    objects = [WrittenObject(key=events_key, entity="events", records=3)]
+    rt.bronze.write_part(ctx, Part(unit=f"events-{day}", stream="events", objects=objects))
+    last = make_ctx(run_date=ctx.run_date - dt.timedelta(days=3))
+    for page in range(1, last_snapshot_pages + 1):  # none: no price known, per-key reads as planned
+        rt.bronze.put_json_gz(visitors_snapshot_key(last, page), [])
+    rt.state.advance_watermark("visitors", last.run_date.isoformat(), run_id="earlier")
+
+    assert invoke(ctx)["mode"] == mode
+
+
 def test_skip_reads_and_writes_nothing(sim: WistiaSimulator, make_ctx: MakeCtx) -> None:
     result = invoke(make_ctx(visitors="skip"))
     assert result["mode"] == "skip"

@@ -118,6 +118,25 @@ def test_full_refresh_notices_deleted_medias(sim: WistiaSimulator, rt: Runtime) 
     assert gone not in rt.state.media_catalog()
 
 
+def test_batch_items_carry_each_medias_engagement_basis_unless_a_full_refresh(
+    sim: WistiaSimulator, rt: Runtime
+) -> None:
+    run_plan("night-1")
+    rt.state.release_lock("night-1")
+    known, unknown = sorted(live_media_ids(sim))[:2]
+    basis = {"snapshot_date": "2026-11-20", "play_count": 3, "hours_watched": 0.5, "engagement": 0.25}
+    rt.state.media_ingested(known, engagement_basis=basis)
+
+    def items(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        return {m["id"]: m for b in rt.bronze.get_json(result["media_batches"]["key"]) for m in b["medias"]}
+
+    nightly = items(run_plan("night-2"))
+    assert nightly[known]["engagement_basis"] == basis
+    assert "engagement_basis" not in nightly[unknown]
+    rt.state.release_lock("night-2")
+    assert all("engagement_basis" not in m for m in items(run_plan("night-3", full_refresh=True)).values())
+
+
 def test_backfill_plans_its_own_window_and_medias(sim: WistiaSimulator, rt: Runtime) -> None:
     run_plan("night-1")
     rt.state.release_lock("night-1")

@@ -135,7 +135,17 @@ def test_a_failing_media_is_reported_retried_next_night_and_blocks_nothing(
     assert sum(r["medias"] for r in results["media"]) == len(live) - 1
     closed = commit.handler({"outcome": "succeeded", "run": results["plan"]["run"]}, CONTEXT)
     assert closed["counts"]["failed_medias"] == [broken]
-    assert rt.state.media_catalog()[broken]["retry_since"] == results["plan"]["run"]["window"]["start"]
+    catalog = rt.state.media_catalog()
+    assert catalog[broken]["retry_since"] == results["plan"]["run"]["window"]["start"]
+    # The others remember the totals their merged engagement object answers to.
+    assert "engagement_basis" not in catalog[broken]
+    for media_id in set(live) - {broken}:
+        basis = catalog[media_id]["engagement_basis"]
+        truth = sim.ground_truth()["media_stats"][media_id]
+        assert basis == {
+            "snapshot_date": "2026-11-20",
+            **{name: truth[name] for name in ("play_count", "hours_watched", "engagement")},
+        }
 
     # Next night the media works again; its batch item carries the earliest day it still misses.
     sim.set_faults(FaultProfile.parse("none"))

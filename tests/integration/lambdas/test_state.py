@@ -95,7 +95,7 @@ def test_run_records_round_trip(state: StateStore) -> None:
     assert record["expires_at"] > 1_800_000_000
 
 
-def test_media_retry_keeps_the_earliest_missing_day(state: StateStore) -> None:
+def test_media_retry_keeps_the_earliest_missing_day_and_success_records_the_basis(state: StateStore) -> None:
     state.upsert_medias(
         [("m1", "2026-11-01T00:00:00+00:00"), ("m2", "2026-11-02T00:00:00+00:00")], run_id="r1"
     )
@@ -105,7 +105,14 @@ def test_media_retry_keeps_the_earliest_missing_day(state: StateStore) -> None:
     catalog = state.media_catalog()
     assert set(catalog) == {"m1", "m2"}
     assert catalog["m1"]["retry_since"] == "2026-11-16"
-    state.clear_media_retry("m1")
-    assert "retry_since" not in state.media_catalog()["m1"]
+    basis = {"snapshot_date": "2026-11-17", "play_count": 12, "hours_watched": 0.25, "engagement": 0.5}
+    state.media_ingested("m1", engagement_basis=basis)
+    state.media_ingested("m2")  # no engagement object tonight: an earlier basis would stay
+    state.media_ingested("unknown", engagement_basis=basis)  # not in the catalog: ignored
+    catalog = state.media_catalog()
+    assert set(catalog) == {"m1", "m2"}
+    assert "retry_since" not in catalog["m1"]
+    assert catalog["m1"]["engagement_basis"] == basis
+    assert "engagement_basis" not in catalog["m2"]
     state.remove_medias(["m2"])
     assert set(state.media_catalog()) == {"m1"}

@@ -123,7 +123,7 @@ def test_parts_carry_no_timestamps_and_count_records() -> None:
     body = part.to_json()
     assert set(body) == {"unit", "stream", "objects", "failed", "gone", "records"}
     assert body["records"] == 5
-    assert set(body["objects"][0]) == {"key", "entity", "records", "media_id", "day"}
+    assert set(body["objects"][0]) == {"key", "entity", "records", "media_id", "day", "basis", "carried_from"}
 
 
 @pytest.fixture
