@@ -4,7 +4,7 @@ Neither cfn-lint nor SAM looks inside the state machine definition, so the ASL i
 (valid JSON, JSONPath only, `asl-validator` for transitions and reachability) and against the template
 (every placeholder substituted, every substitution used, every function ARN pointing at a function).
 The template is checked against the code (every handler imports, every Lambda setting is set) and
-linted with cfn-lint.
+linted with cfn-lint, and the bundle's build (functions/Makefile) against the functions it builds.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import importlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -29,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ASL_PATH = ROOT / "statemachine" / "pipeline.asl.json"
 TEMPLATE_PATH = ROOT / "template.yaml"
 SAMCONFIG_PATH = ROOT / "samconfig.toml"
+BUNDLE_MAKEFILE = ROOT / "functions" / "Makefile"
 ASL_VALIDATOR = ROOT / "node_modules" / ".bin" / "asl-validator"
 CFN_LINT = Path(sys.executable).with_name("cfn-lint")
 
@@ -265,6 +267,62 @@ def test_every_handler_imports(template: dict[str, Any]) -> None:
         assert (ROOT / code_uri / (module_name.replace(".", "/") + ".py")).is_file(), logical
         module = importlib.import_module(module_name)
         assert callable(getattr(module, attribute, None)), f"{logical}: {handler} is not callable"
+
+
+def test_every_function_of_the_bundle_is_built_by_the_makefile_with_bytecode(
+    template: dict[str, Any], tmp_path: Path
+) -> None:
+    """`sam build` runs `make --makefile functions/Makefile build-<LogicalId>` from a scratch copy of
+    functions/; a dry run the same way shows each target's commands as make expands them."""
+    make = shutil.which("make")
+    assert make, "make is not installed (sam build needs it for functions/Makefile)"
+    defaults = template["Globals"]["Function"]
+    assert defaults["Runtime"] == "python3.11" and defaults["Architectures"] == ["arm64"]
+    functions = _resources_of_type(template, "AWS::Serverless::Function")
+    bundled = {
+        n for n, r in functions.items() if r["Properties"].get("CodeUri", defaults["CodeUri"]) == "functions/"
+    }
+    assert bundled == set(functions)
+    # No variable of an enclosing `make test PYTHON=...` run may leak into the dry run.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "PYTHON", "WHEEL_PLATFORM"}
+    }
+    env["ARTIFACTS_DIR"] = str(tmp_path / "artifacts")
+    for logical in sorted(bundled):
+        assert functions[logical]["Metadata"]["BuildMethod"] == "makefile", logical
+        done = subprocess.run(  # noqa: S603 (make, dry run of our own Makefile)
+            [make, "--dry-run", "--makefile", str(BUNDLE_MAKEFILE), f"build-{logical}"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+            cwd=tmp_path,
+            env=env,
+        )
+        assert done.returncode == 0, f"{logical}: {done.stderr}"
+        commands = done.stdout
+        assert f'-c "{ROOT / "constraints.txt"}"' in commands, logical  # the pins, from the scratch copy too
+        assert "--platform manylinux2014_aarch64 --implementation cp --python-version 3.11" in commands
+        assert "--no-compile" in commands  # else compileall would keep pip's timestamp-checked .pyc
+        assert re.search(
+            r"^python3\.11 -m compileall .*--invalidation-mode unchecked-hash .*\"?"
+            + re.escape(env["ARTIFACTS_DIR"]),
+            commands,
+            re.MULTILINE,
+        ), f"{logical}: {commands}"
+    # Without Python 3.11 the build stops before installing anything, rather than compile for another version.
+    done = subprocess.run(  # noqa: S603 (make, our own Makefile, an interpreter that does not exist)
+        [make, "--makefile", str(BUNDLE_MAKEFILE), "build-PlanFunction", f"PYTHON={tmp_path / 'python3.11'}"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+        cwd=tmp_path,
+        env=env,
+    )
+    assert done.returncode != 0 and "needs Python 3.11" in done.stderr, done.stdout + done.stderr
 
 
 def test_every_lambda_setting_is_set(template: dict[str, Any]) -> None:

@@ -1,21 +1,22 @@
 """5. Footprint: the Lambda bundle's size, each handler's cold import time, the Spark job's peak memory.
 
-- **Bundle**: `pip install --target` of functions/requirements.txt (transitive versions from
-  constraints.txt, no bytecode compiled, as SAM's build unpacks wheels) plus `functions/wistia_ingest`,
-  which is what `CodeUri: functions/` ships. It holds no boto3: Lambda's python3.11 runtime provides it
-  (ADR 0016). Sizes are the files' bytes, per distribution from each `.dist-info/RECORD`, unzipped and
-  zipped (deflate); for context, what the bundle would weigh with boto3 and its dependencies in it again.
-  The wheels are this machine's platform (x86_64); the stack deploys arm64, whose only binary wheel here
-  (pydantic-core) is of similar size. If pip cannot install, the same distributions are measured where
-  they are installed in this environment.
+- **Bundle**: built by the target `sam build` runs, `functions/Makefile`'s `build-<Function>`:
+  functions/requirements.txt (transitive versions from constraints.txt) plus `functions/wistia_ingest`,
+  all of it compiled to bytecode (`.pyc`, unchecked hash), as it ships. It holds no boto3: Lambda's
+  python3.11 runtime provides it (ADR 0016). Sizes are of the arm64 build the stack deploys (the target's
+  default platform: pip fetches aarch64 wheels), the files' bytes per distribution (each `.dist-info/RECORD`
+  and the `.pyc` of the modules it lists), unzipped and zipped (deflate); for context, what the bundle
+  would weigh with boto3 and its dependencies in it again, compiled too.
 - **The runtime's boto3**: boto3 (at its constraints.txt pin, which need not be the runtime's version) and
-  its dependencies, installed the same way into a directory of their own, then compiled: the runtime's
-  copies come with bytecode.
+  its dependencies, installed into a directory of their own, then compiled: the runtime's copies come with
+  bytecode. If pip cannot install, the distributions are copied from where they are installed here.
 - **Cold import**: each handler module imported in a fresh interpreter that sees only the standard
   library, the bundle and then the runtime's boto3 (`python -S`, writing no bytecode: `-B`), median of
-  several runs. The headline is the bundle from source with boto3 compiled, as Lambda runs it: a SAM zip
-  holds no `.pyc` and Lambda's `/var/task` is read-only, so every cold start compiles the bundle. For
-  context: boto3 from source too (as when the bundle shipped it), and the bundle compiled beforehand.
+  several runs. pydantic-core's aarch64 library does not load on this machine, so the same target builds
+  a second bundle with this machine's wheels (`WHEEL_PLATFORM=`) for the imports. The headline is that
+  bundle as shipped (compiled), boto3 compiled as the runtime provides it; for context, the bundle from
+  source (a copy without `__pycache__`), as before the Makefile build: a zip without `.pyc` in Lambda's
+  read-only `/var/task` compiles the whole bundle at every cold start.
 - **Spark peak memory**: the resident memory of the spark-submit process tree (JVM and Python), sampled
   every 0.2 s during the Transform of the two nights api_efficiency.py runs on the `standard` preset.
 """
@@ -29,6 +30,7 @@ import subprocess
 import sys
 import zipfile
 from importlib import metadata
+from importlib.util import cache_from_source
 from pathlib import Path
 
 from packaging.requirements import Requirement
@@ -43,6 +45,8 @@ MB = 1_000_000
 SIZE_TARGET = Target("<", 20.0)
 IMPORT_TARGET = Target("<", 0.5)
 HANDLERS = ("plan", "ingest_media", "ingest_events", "ingest_visitors", "commit")
+BUILD_TARGET = "PlanFunction"
+"""Any function's target builds the same bundle (they share `CodeUri: functions/`)."""
 IMPORT_RUNS = 5
 RUNTIME_PROVIDED = ["boto3"]
 """What the handlers import from Lambda's python3.11 runtime instead of the bundle (ADR 0016)."""
@@ -53,25 +57,25 @@ PROBE = (
 )
 
 
-def build_bundle(target: Path) -> str:
-    """Install the bundle into `target`; returns how (see `install`)."""
-    method = install(target, bundle_requirements())
-    shutil.copytree(
-        REPO_ROOT / "functions" / "wistia_ingest",
-        target / "wistia_ingest",
-        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
-    )
-    return method
-
-
-def bundle_requirements() -> list[str]:
-    lines = (REPO_ROOT / "functions" / "requirements.txt").read_text(encoding="utf-8").splitlines()
-    return [line.split("#")[0].strip() for line in lines if line.split("#")[0].strip()]
+def build_bundle(target: Path, *, wheel_platform: str | None = None) -> None:
+    """`functions/Makefile`'s build target into `target`: the arm64 bundle that ships, or with
+    `wheel_platform=""` the same for this machine's platform."""
+    make = shutil.which("make")
+    if make is None:
+        raise RuntimeError("building the bundle needs make (functions/Makefile)")
+    command = [make, "-s", "-C", str(REPO_ROOT / "functions"), f"build-{BUILD_TARGET}"]
+    command += [f"ARTIFACTS_DIR={target}", f"PYTHON={sys.executable}"]
+    if wheel_platform is not None:
+        command.append(f"WHEEL_PLATFORM={wheel_platform}")
+    target.mkdir(parents=True)
+    done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 - fixed command
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed: {done.stderr[-1500:]}")
 
 
 def install(target: Path, requirements: list[str]) -> str:
-    """`pip install --target` of `requirements` (versions from constraints.txt, no bytecode); returns how
-    (pip, or copied from this environment if pip could not)."""
+    """`pip install --target` of `requirements` (versions from constraints.txt, no bytecode yet); returns
+    how (pip, or copied from this environment if pip could not)."""
     command = [
         sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
         "--target", str(target), *requirements, "-c", str(REPO_ROOT / "constraints.txt"),
@@ -106,7 +110,8 @@ def copy_installed_distributions(target: Path, names: list[str]) -> None:
 
 
 def sizes_by_distribution(bundle: Path) -> dict[str, int]:
-    """Bytes per distribution (from RECORD), plus the pipeline's own code and anything unaccounted."""
+    """Bytes per distribution (from RECORD, with the bytecode of its modules), plus the pipeline's own code
+    and anything unaccounted."""
     sizes: dict[str, int] = {}
     accounted: set[Path] = set()
     for record in bundle.glob("*.dist-info/RECORD"):
@@ -114,9 +119,11 @@ def sizes_by_distribution(bundle: Path) -> dict[str, int]:
         total = 0
         for line in record.read_text(encoding="utf-8").splitlines():
             path = (bundle / line.split(",")[0]).resolve()
-            if path.is_file() and path not in accounted:
-                accounted.add(path)
-                total += path.stat().st_size
+            files = [path, Path(cache_from_source(str(path)))] if path.suffix == ".py" else [path]
+            for file in files:
+                if file.is_file() and file not in accounted:
+                    accounted.add(file)
+                    total += file.stat().st_size
         sizes[name] = total
     rest = {p.resolve() for p in bundle.rglob("*") if p.is_file()} - accounted
     own = {p for p in rest if (bundle / "wistia_ingest").resolve() in p.parents}
@@ -158,12 +165,13 @@ def cold_imports(paths: list[Path], *, runs: int) -> dict[str, list[float]]:
 def run(ctx: BenchContext) -> BenchResult:
     result = BenchResult(NAME)
     work = ctx.workdir("footprint")
-    bundle, runtime = work / "bundle", work / "runtime"
-    method = build_bundle(bundle)
+    bundle, host, source, runtime = (work / name for name in ("bundle", "host", "source", "runtime"))
+    build_bundle(bundle)
     sizes = sizes_by_distribution(bundle)
     unzipped = sum(sizes.values())
     zipped = zipped_bytes(bundle, work / "bundle.zip")
     runtime_method = install(runtime, RUNTIME_PROVIDED)
+    compileall.compile_dir(str(runtime), quiet=1, workers=1)  # the runtime's copies come with bytecode
     runtime_sizes = {name: size for name, size in sizes_by_distribution(runtime).items() if name not in sizes}
     boto3_version = _version(runtime, "boto3")
     boto3_extra = sum(runtime_sizes.values())
@@ -174,32 +182,31 @@ def run(ctx: BenchContext) -> BenchResult:
         unzipped / MB,
         unit="MB",
         target=SIZE_TARGET,
-        note=f"largest: {biggest} MB; boto3 comes with Lambda's python3.11 runtime (ADR 0016)",
+        note=f"arm64 build, bytecode included; largest: {biggest} MB; boto3 comes with Lambda's python3.11 "
+        "runtime (ADR 0016)",
     )
     result.add("Lambda bundle, zipped", zipped / MB, unit="MB")
     result.add(
         "bundle with boto3 in it (before ADR 0016), unzipped",
         (unzipped + boto3_extra) / MB,
         unit="MB",
-        note=f"boto3 {boto3_version} and its dependencies add {boto3_extra / MB:.1f} MB "
+        note=f"boto3 {boto3_version} and its dependencies, compiled, add {boto3_extra / MB:.1f} MB "
         f"(largest: {biggest_added} MB)",
     )
-    ctx.log(f"  bundle {unzipped / MB:.1f} MB unzipped ({method}); boto3 {boto3_version} ({runtime_method})")
+    ctx.log(f"  bundle {unzipped / MB:.1f} MB unzipped; boto3 {boto3_version} ({runtime_method})")
 
-    boto3_from_source = cold_imports([bundle, runtime], runs=IMPORT_RUNS)
-    compileall.compile_dir(str(runtime), quiet=1, workers=1)  # the runtime's copies come with bytecode
-    as_deployed = cold_imports([bundle, runtime], runs=IMPORT_RUNS)
-    compileall.compile_dir(str(bundle), quiet=1, workers=1)
-    with_bytecode = cold_imports([bundle, runtime], runs=IMPORT_RUNS)
+    build_bundle(host, wheel_platform="")  # importable here (pydantic-core for this machine)
+    shutil.copytree(host, source, ignore=shutil.ignore_patterns("__pycache__"))
+    as_shipped = cold_imports([host, runtime], runs=IMPORT_RUNS)
+    from_source = cold_imports([source, runtime], runs=IMPORT_RUNS)
     for handler in HANDLERS:
         result.add(
             f"cold import {handler}",
-            median(as_deployed[handler]),
+            median(as_shipped[handler]),
             unit="s",
             target=IMPORT_TARGET,
-            note=f"bundle from source (no .pyc), boto3 compiled as the runtime provides it; median of "
-            f"{IMPORT_RUNS}; boto3 bundled, from source {median(boto3_from_source[handler]):.3f} s; "
-            f"everything compiled {median(with_bytecode[handler]):.3f} s",
+            note=f"bundle as shipped (compiled), boto3 compiled as the runtime provides it; median of "
+            f"{IMPORT_RUNS}; bundle from source (no .pyc) {median(from_source[handler]):.3f} s",
         )
     ctx.log(f"  cold imports measured ({IMPORT_RUNS} runs per handler and condition)")
 
@@ -213,16 +220,14 @@ def run(ctx: BenchContext) -> BenchResult:
             f"{nights[f'spark_largest_mib{number}']:.0f} MiB; spark.driver.memory=2g",
         )
     result.details = {
-        "bundle_method": method,
         "bundle_bytes_by_distribution": sizes,
         "bundle_bytes": unzipped,
         "zipped_bytes": zipped,
         "runtime_method": runtime_method,
         "runtime_boto3": boto3_version,
         "runtime_bytes_by_distribution_not_in_the_bundle": runtime_sizes,
-        "import_seconds_as_deployed": as_deployed,
-        "import_seconds_boto3_from_source": boto3_from_source,
-        "import_seconds_with_bytecode": with_bytecode,
+        "import_seconds_as_shipped": as_shipped,
+        "import_seconds_bundle_from_source": from_source,
         "python": sys.version.split()[0],
     }
     return result
