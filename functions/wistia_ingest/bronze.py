@@ -14,6 +14,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from wistia_ingest.run_context import RunContext
 
 
@@ -132,11 +134,14 @@ class BronzeStore:
         return json.loads(body)
 
     def find_json(self, key: str) -> Any | None:
-        """`get_json`, or None if there is no such object (e.g. expired by the bronze lifecycle rule)."""
+        """`get_json`, or None if there is no such object (e.g. expired by the bronze lifecycle rule).
+        S3 answers 403, not 404, for a missing key to a role that may not list the bucket there."""
         try:
             return self.get_json(key)
-        except self._s3.exceptions.NoSuchKey:
-            return None
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "AccessDenied", "403", "404"):
+                return None
+            raise
 
     def list_keys(self, prefix: str) -> list[str]:
         keys: list[str] = []
