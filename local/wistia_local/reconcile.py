@@ -6,7 +6,8 @@ For a run at simulated time T (the simulator's clock stands still during a run):
   nothing else is. Days older than the lookback were last pulled by an earlier run, but they had
   settled by then (nothing arrives more than three days late), so the truth as of T still applies.
 - `fct_media_daily`: the same, per (media, day), for medias that exist at T.
-- `fct_media_engagement`: the snapshot taken at T equals the API's totals at T for every existing media.
+- `fct_media_engagement`: the snapshot taken at T equals the API's totals and curves at T for every
+  existing media.
 - `dim_media`: every existing media is there, not deleted, with its name and archived flag. A media
   deleted since the last full listing may still look live (deletions are only visible to full sweeps):
   reported as pending, not as a mismatch; after a sweep run it must be flagged.
@@ -84,7 +85,7 @@ def reconcile(
     live = {m["hashed_id"]: m for m in truth["medias"] if not m["deleted"]}
     _events(result, tables["fct_events"], truth["events"], first_day, last_day)
     _daily(result, tables["fct_media_daily"], truth["daily_stats"], live, (first_day, last_day))
-    _engagement(result, tables["fct_media_engagement"], truth["media_stats"], run_date)
+    _engagement(result, tables["fct_media_engagement"], truth["media_stats"], truth["engagement"], run_date)
     _medias(result, tables["dim_media"], truth["medias"], full_sweep)
     _visitors(result, tables["dim_visitor"], truth["visitors"], visitor_snapshot, visitors_read or set())
     return result
@@ -147,7 +148,11 @@ def _daily(
 
 
 def _engagement(
-    result: Reconciliation, rows: list[dict[str, Any]], truth: dict[str, Any], run_date: dt.date
+    result: Reconciliation,
+    rows: list[dict[str, Any]],
+    truth: dict[str, Any],
+    curves: dict[str, Any],
+    run_date: dt.date,
 ) -> None:
     actual = {row["media_id"]: row for row in rows if row["snapshot_date"] == run_date}
     result.checked["fct_media_engagement"] = len(truth)
@@ -161,6 +166,10 @@ def _engagement(
                 result.fail(
                     "fct_media_engagement", f"{media_id} {name}: API {stats.get(name)}, table {row.get(name)}"
                 )
+        # The curves, whether asked tonight or read back from an earlier night (ADR 0017).
+        for api_name, name in (("engagement_data", "engagement_curve"), ("rewatch_data", "rewatch_curve")):
+            if list(curves[media_id][api_name]) != list(row.get(name) or []):
+                result.fail("fct_media_engagement", f"{media_id} {name} differs from the API's {api_name}")
 
 
 def _medias(

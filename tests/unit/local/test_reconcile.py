@@ -50,6 +50,7 @@ def truth() -> dict[str, Any]:
                 "visitors": 12,
             }
         },
+        "engagement": {"m1": {"engagement": 0.5, "engagement_data": [5, 4, 2], "rewatch_data": [0, 1, 0]}},
         "visitors": [{"visitor_key": "v1", "load_count": 3, "play_count": 2}],
     }
 
@@ -86,6 +87,8 @@ def tables() -> dict[str, list[dict[str, Any]]]:
                 "hours_watched": 1.5,
                 "engagement": 0.5,
                 "visitors": 12,
+                "engagement_curve": [5, 4, 2],
+                "rewatch_curve": [0, 1, 0],
             }
         ],
         "dim_media": [
@@ -122,6 +125,16 @@ def test_matching_tables_reconcile_with_a_pending_deletion_noted() -> None:
         (lambda t: t["fct_events"][0].update(percent_viewed=0.49), "fct_events", "percent_viewed"),
         (lambda t: t["fct_media_daily"][0].update(play_count=2), "fct_media_daily", "play_count"),
         (lambda t: t["fct_media_engagement"].clear(), "fct_media_engagement", "no 2026-11-20 snapshot"),
+        (
+            lambda t: t["fct_media_engagement"][0].update(engagement_curve=[5, 4, 1]),
+            "fct_media_engagement",
+            "engagement_curve differs",
+        ),
+        (
+            lambda t: t["fct_media_engagement"][0].update(rewatch_curve=None),
+            "fct_media_engagement",
+            "rewatch_curve differs",
+        ),
         (lambda t: t["dim_media"][0].update(name="Old name"), "dim_media", "Old name"),
         (lambda t: t["dim_visitor"][0].update(load_count=2), "dim_visitor", "load_count"),
     ],
