@@ -10,7 +10,9 @@ way, so it fails the whole batch at once with the client's explanation.
 The engagement curve is computed from plays alone, so a media whose totals (`play_count`,
 `hours_watched`, `engagement`) are those its last merged engagement object answered to has the same
 curve: that object is read back from bronze instead of asking the API again (the `engagement_basis`
-the Plan passes from the media catalog). If it has expired, the API is asked.
+the Plan passes from the media catalog). If it has expired, or the API was last asked
+ENGAGEMENT_REFRESH_DAYS ago (a curve that lagged its totals on Wistia's side is not kept for ever), the API
+is asked.
 """
 
 from __future__ import annotations
@@ -47,20 +49,28 @@ _TIMINGS = ((re.compile(r" over [0-9.]+ s"), ""), (re.compile(r"the [0-9.]+ s le
 
 BASIS_FIELDS = ("play_count", "hours_watched", "engagement")
 """The media totals an engagement curve follows: any play, or any more of one watched, moves one."""
+ENGAGEMENT_REFRESH_DAYS = 7
 
 
 class EngagementBasis(BaseModel):
-    """The totals a media had when the engagement object of `snapshot_date` was read."""
+    """The totals a media had when the engagement object of `snapshot_date` was written, and the day the
+    API was last asked for that curve (`asked_on`; objects read back keep it)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     snapshot_date: dt.date
+    asked_on: dt.date
     play_count: int
     hours_watched: float
     engagement: float
 
-    def answers_to(self, stats: dict[str, Any]) -> bool:
-        return all(_number(stats.get(name)) == getattr(self, name) for name in BASIS_FIELDS)
+    def reusable(self, ctx: RunContext, stats: dict[str, Any]) -> bool:
+        """Tonight's totals are those the object answered, and the API was asked recently enough."""
+        return (
+            self.snapshot_date < ctx.run_date
+            and (ctx.run_date - self.asked_on).days < ENGAGEMENT_REFRESH_DAYS
+            and all(_number(stats.get(name)) == getattr(self, name) for name in BASIS_FIELDS)
+        )
 
 
 class MediaItem(BaseModel):
@@ -99,6 +109,7 @@ class _Fetched:
     engagement: dict[str, Any] | None
     by_date: list[dict[str, Any]]
     engagement_carried_from: str | None = None
+    engagement_asked_on: dt.date | None = None
 
 
 def media_batch_unit(index: int) -> str:
@@ -158,18 +169,25 @@ def ingest_media_batch(
 def _fetch(client: WistiaClient, bronze: BronzeStore, ctx: RunContext, item: MediaItem) -> _Fetched:
     base = f"/stats/medias/{quote(item.id, safe='')}"
     stats = engagement = carried_from = None
+    asked_on: dt.date | None = None
     if ctx.stats_snapshot:
         stats = client.get_object(base)
         basis = item.engagement_basis
-        if basis is not None and basis.snapshot_date < ctx.run_date and basis.answers_to(stats):
-            carried_from = media_engagement_key(ctx, item.id, basis.snapshot_date)
+        if basis is not None and basis.reusable(ctx, stats):
+            carried_from, asked_on = media_engagement_key(ctx, item.id, basis.snapshot_date), basis.asked_on
             engagement = bronze.find_json(carried_from)
-        if not isinstance(engagement, dict):  # no basis, totals moved, or the object expired
-            carried_from = None
+        if not isinstance(engagement, dict):  # no basis, totals moved, asked long ago, or expired
+            carried_from, asked_on = None, ctx.run_date
             engagement = client.get_object(f"{base}/engagement")
     window = {"start_date": by_date_start(ctx, item.since), "end_date": ctx.window.end}
     by_date = client.get_array(f"{base}/by_date", window)
-    return _Fetched(stats=stats, engagement=engagement, by_date=by_date, engagement_carried_from=carried_from)
+    return _Fetched(
+        stats=stats,
+        engagement=engagement,
+        by_date=by_date,
+        engagement_carried_from=carried_from,
+        engagement_asked_on=asked_on,
+    )
 
 
 def _write(bronze: BronzeStore, ctx: RunContext, media_id: str, fetched: _Fetched) -> list[WrittenObject]:
@@ -187,7 +205,7 @@ def _write(bronze: BronzeStore, ctx: RunContext, media_id: str, fetched: _Fetche
                 entity="media_engagement",
                 records=1,
                 media_id=media_id,
-                basis=_basis(fetched.stats),
+                basis=_basis(fetched.stats, fetched.engagement_asked_on),
                 carried_from=fetched.engagement_carried_from,
             )
         )
@@ -199,10 +217,13 @@ def _write(bronze: BronzeStore, ctx: RunContext, media_id: str, fetched: _Fetche
     return objects
 
 
-def _basis(stats: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The totals an engagement object answers to, or None if the stats lack one of them."""
+def _basis(stats: dict[str, Any] | None, asked_on: dt.date | None) -> dict[str, Any] | None:
+    """The totals an engagement object answers to and when the API gave it, or None if the stats lack
+    one of them."""
     values = {name: _number((stats or {}).get(name)) for name in BASIS_FIELDS}
-    return values if all(value is not None for value in values.values()) else None
+    if asked_on is None or any(value is None for value in values.values()):
+        return None
+    return {**values, "asked_on": asked_on.isoformat()}
 
 
 def _number(value: Any) -> int | float | None:

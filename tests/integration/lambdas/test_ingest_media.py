@@ -182,7 +182,7 @@ def test_an_event_that_is_not_an_object_is_refused(lambda_env: dict[str, str]) -
         ingest_media.handler(["not", "an", "object"], FakeLambdaContext())  # type: ignore[arg-type]
 
 
-def test_an_unchanged_media_reuses_its_engagement_object_instead_of_asking_again(
+def test_an_unchanged_media_reuses_its_engagement_object_for_a_week_instead_of_asking_again(
     sim: WistiaSimulator, make_ctx: MakeCtx, rt: Runtime
 ) -> None:
     media_ids = live_media_ids(sim)
@@ -216,8 +216,21 @@ def test_an_unchanged_media_reuses_its_engagement_object_instead_of_asking_again
     asked = sim.stats()["by_route"]["/stats/medias/{id}/engagement"]
     assert asked == len(moved) + 1
     [part] = rt.bronze.read_parts(night_2)
-    carried = {o["media_id"]: o["carried_from"] for o in part["objects"] if o["entity"] == "media_engagement"}
+    written = {o["media_id"]: o for o in part["objects"] if o["entity"] == "media_engagement"}
     for media_id in media_ids:  # reused or asked, tonight's object is what the API answers tonight
         assert rt.bronze.get_json(media_engagement_key(night_2, media_id)) == truth["engagement"][media_id]
         reused = media_id in quiet and media_id != expired
-        assert carried[media_id] == (media_engagement_key(night_1, media_id) if reused else None)
+        assert written[media_id]["carried_from"] == (
+            media_engagement_key(night_1, media_id) if reused else None
+        )
+        # A reused object keeps the day the API was asked for it, so the curve is refreshed weekly.
+        asked_on = night_1.run_date if reused else night_2.run_date
+        assert written[media_id]["basis"]["asked_on"] == asked_on.isoformat()
+
+    # Unchanged totals, but the API was last asked a week ago: asked again.
+    [reused_id] = [m for m in quiet if m != expired]
+    stale = {**bases[reused_id], "asked_on": (night_2.run_date - dt.timedelta(days=7)).isoformat()}
+    event["batch"] = {"index": 0, "medias": [{"id": reused_id, "since": None, "engagement_basis": stale}]}
+    sim.reset_stats()
+    assert ingest_media.handler(event, FakeLambdaContext())["engagement_reused"] == 0
+    assert sim.stats()["by_route"]["/stats/medias/{id}/engagement"] == 1

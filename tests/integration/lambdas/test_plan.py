@@ -124,7 +124,13 @@ def test_batch_items_carry_each_medias_engagement_basis_unless_a_full_refresh(
     run_plan("night-1")
     rt.state.release_lock("night-1")
     known, unknown = sorted(live_media_ids(sim))[:2]
-    basis = {"snapshot_date": "2026-11-20", "play_count": 3, "hours_watched": 0.5, "engagement": 0.25}
+    basis = {
+        "snapshot_date": "2026-11-20",
+        "asked_on": "2026-11-18",
+        "play_count": 3,
+        "hours_watched": 0.5,
+        "engagement": 0.25,
+    }
     rt.state.media_ingested(known, engagement_basis=basis)
 
     def items(result: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -144,6 +144,7 @@ def test_a_failing_media_is_reported_retried_next_night_and_blocks_nothing(
         truth = sim.ground_truth()["media_stats"][media_id]
         assert basis == {
             "snapshot_date": "2026-11-20",
+            "asked_on": "2026-11-20",
             **{name: truth[name] for name in ("play_count", "hours_watched", "engagement")},
         }
 
