@@ -290,10 +290,10 @@ def test_every_function_of_the_bundle_is_built_by_the_makefile_with_bytecode(
         if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "PYTHON", "WHEEL_PLATFORM"}
     }
     env["ARTIFACTS_DIR"] = str(tmp_path / "artifacts")
-    for logical in sorted(bundled):
-        assert functions[logical]["Metadata"]["BuildMethod"] == "makefile", logical
-        done = subprocess.run(  # noqa: S603 (make, dry run of our own Makefile)
-            [make, "--dry-run", "--makefile", str(BUNDLE_MAKEFILE), f"build-{logical}"],
+
+    def run_make(*arguments: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(  # noqa: S603 (make with our own Makefile)
+            [make, "--makefile", str(BUNDLE_MAKEFILE), *arguments],
             capture_output=True,
             text=True,
             timeout=30,
@@ -301,6 +301,10 @@ def test_every_function_of_the_bundle_is_built_by_the_makefile_with_bytecode(
             cwd=tmp_path,
             env=env,
         )
+
+    for logical in sorted(bundled):
+        assert functions[logical]["Metadata"]["BuildMethod"] == "makefile", logical
+        done = run_make("--dry-run", f"build-{logical}")
         assert done.returncode == 0, f"{logical}: {done.stderr}"
         commands = done.stdout
         assert f'-c "{ROOT / "constraints.txt"}"' in commands, logical  # the pins, from the scratch copy too
@@ -313,15 +317,7 @@ def test_every_function_of_the_bundle_is_built_by_the_makefile_with_bytecode(
             re.MULTILINE,
         ), f"{logical}: {commands}"
     # Without Python 3.11 the build stops before installing anything, rather than compile for another version.
-    done = subprocess.run(  # noqa: S603 (make, our own Makefile, an interpreter that does not exist)
-        [make, "--makefile", str(BUNDLE_MAKEFILE), "build-PlanFunction", f"PYTHON={tmp_path / 'python3.11'}"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-        cwd=tmp_path,
-        env=env,
-    )
+    done = run_make("build-PlanFunction", f"PYTHON={tmp_path / 'python3.11'}")  # no such interpreter
     assert done.returncode != 0 and "needs Python 3.11" in done.stderr, done.stdout + done.stderr
 
 

@@ -63,7 +63,9 @@ def two_nights(ctx: BenchContext) -> dict[str, Any]:
             nights[f"spark_peak_mib{number}"] = memory.peak_bytes / MIB
             nights[f"spark_largest_mib{number}"] = memory.peak_largest_bytes / MIB
         covered_from = dt.date.fromisoformat(nights["night1"].plan["run"]["window"]["start"])
-        reconciled = reconcile_night(session.pipeline, nights["truth2"], night.output, covered_from)
+        reconciled = reconcile_night(
+            session.pipeline, nights["truth2"], nights["night2"].output, covered_from
+        )
         nights["night2_reconciliation"] = reconciled.to_json()
     ctx.shared["two_nights"] = nights
     return nights
