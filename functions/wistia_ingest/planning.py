@@ -104,6 +104,9 @@ def plan_run(
         "run": ctx.model_dump(mode="json"),
         "dry_run": request.dry_run,
         "media_batches": {"bucket": ctx.bucket, "key": ctx.media_batches_key},
+        # The IngestMedia Map's ResultWriter destination: its children's results stay in S3, out of the
+        # execution's state (256 KiB).
+        "map_results": {"bucket": ctx.bucket, "prefix": ctx.map_results_prefix},
         "days": days,
         "counts": {
             "medias": len(selected),

@@ -80,6 +80,12 @@ class RunContext(BaseModel):
     def failures_prefix(self) -> str:
         return failures_prefix_for(self.bronze_prefix, self.run_key)
 
+    @property
+    def map_results_prefix(self) -> str:
+        """Where the IngestMedia Map's ResultWriter puts its child executions' results (one folder per
+        map run: `<map run id>/manifest.json`, `SUCCEEDED_0.json`, `FAILED_0.json`); read by no step."""
+        return f"{self.run_prefix}/map-results"
+
 
 def run_prefix_for(bronze_prefix: str, run_key: str) -> str:
     return f"{bronze_prefix}/_runs/run={run_key}"

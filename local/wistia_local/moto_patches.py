@@ -31,6 +31,13 @@ applying. What is patched (`moto.stepfunctions.parser` shortened to `sfn.`), and
    `ToleratedFailureCount`/`ToleratedFailurePercentage` (or their `...Path`), and with none set tolerates
    no failure (`sfn.asl.component.state.exec.state_map.iteration.distributed_iteration_component.
    DistributedIterationComponent._map_run`); moto parses the thresholds but never applies them.
+9. A distributed Map's `ResultWriter`: its `Parameters` paths (`"Prefix.$": "$.plan..."`) read the Map
+   state's input, as on AWS (`sfn.asl.component.state.exec.state_map.result_writer.result_writer_decl.
+   ResultWriter._eval_body`; moto reads them from the children's results, so any path fails), and it
+   writes the children's results to S3 as AWS lays them out (`<Prefix>/<map run id>/SUCCEEDED_0.json`,
+   `FAILED_0.json`, listed with their sizes in `manifest.json`; `sfn.asl.component.state.exec.state_map.
+   result_writer.resource_eval.resource_eval_s3.ResourceEvalS3._handle_put_object`); moto writes only a
+   manifest that lists no files.
 """
 
 from __future__ import annotations
@@ -92,6 +99,10 @@ try:  # moto internals: another moto version may have moved them, which must say
     )
     from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration import (
         distributed_iteration_component,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer import result_writer_decl
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer.resource_eval import (
+        resource_eval_s3,
     )
     from moto.stepfunctions.parser.asl.component.state.exec.state_task import state_task_factory
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
@@ -214,6 +225,8 @@ def apply() -> None:
         _replace(StepFunctionsParserBackend, "start_execution", _build_start_execution)
         _replace(state_fail, "CustomErrorName", _build_fail_error_name)
         _replace(distributed_iteration_component.DistributedIterationComponent, "_map_run", _build_map_run)
+        _replace(result_writer_decl.ResultWriter, "_eval_body", _build_result_writer_eval_body)
+        _replace(resource_eval_s3.ResourceEvalS3, "_handle_put_object", _build_result_writer_put_object)
         _registry.applied = True
 
 
@@ -227,7 +240,9 @@ def _replace(owner: Any, name: str, build: Callable[[Any], Any]) -> None:
     if original is None:
         raise MotoPatchError(_porting_message(f"{getattr(owner, '__name__', owner)}.{name} is gone"))
     replacement = build(original)
-    replacement.__wistia_patched__ = True
+    # A staticmethod is marked on its function, which is what `owner.name` returns.
+    marked: Any = replacement.__func__ if isinstance(replacement, staticmethod) else replacement
+    marked.__wistia_patched__ = True
     setattr(owner, name, replacement)
 
 
@@ -701,3 +716,68 @@ def _build_map_run(original: Callable[..., Any]) -> Callable[..., Any]:
         )
 
     return _map_run
+
+
+# --------------------------------------------------------------------------------------------------
+# 9. A distributed Map's ResultWriter: paths on the state input, the results written to S3
+
+
+def result_writer_records(results: list[Any]) -> dict[str, list[dict[str, Any]]]:
+    """The children's results (in item order; moto leaves `None` for a child that failed, timed out or
+    was aborted) as ResultWriter's files hold them, by status. AWS's records also name each child
+    execution (`ExecutionArn`, `Name`, `Input`, dates, a failure's `Error` and `Cause`); moto runs no child
+    executions and keeps no failure, so a record here has `Status` and a success's `Output` (a JSON
+    string, as on AWS). A child whose output is JSON null is counted as failed."""
+    records: dict[str, list[dict[str, Any]]] = {"SUCCEEDED": [], "FAILED": [], "PENDING": []}
+    for output in results:
+        if output is None:
+            records["FAILED"].append({"Status": "FAILED"})
+        else:
+            records["SUCCEEDED"].append(
+                {"Output": json.dumps(output), "OutputDetails": {"Included": True}, "Status": "SUCCEEDED"}
+            )
+    return records
+
+
+def _build_result_writer_eval_body(original: Callable[..., Any]) -> Callable[..., Any]:
+    def _eval_body(self: Any, env: Any) -> None:
+        results = env.stack.pop()  # the Map run's results, which moto would evaluate the paths against
+        env.stack.append(env.states.get_input())  # the Map state's input (the pipeline sets no InputPath)
+        self.parargs.eval(env=env)
+        parameters = env.stack.pop()
+        env.stack.pop()
+        env.stack.extend([results, parameters])  # what the resource's handler pops: parameters, results
+        self.resource_eval.eval_resource(env=env)
+
+    return _eval_body
+
+
+def _build_result_writer_put_object(original: Callable[..., Any]) -> Any:
+    def _handle_put_object(env: Any, resource_runtime_part: Any, state_credentials: Any) -> None:
+        parameters = env.stack.pop()  # the evaluated ResultWriter Parameters: Bucket, Prefix
+        results = env.stack.pop()  # the Map run's results
+        bucket, prefix = parameters["Bucket"], parameters.get("Prefix", "")
+        if prefix and not prefix.endswith("/"):
+            prefix += "/"
+        map_run_arn = env.map_run_record_pool_manager.get_all()[-1].map_run_arn  # this Map's run (as moto)
+        folder = f"{prefix}{map_run_arn.split(':')[-1]}/"
+        s3 = boto_client.boto_client_for(
+            region=resource_runtime_part.region, service="s3", state_credentials=state_credentials
+        )
+        files: dict[str, list[dict[str, Any]]] = {}
+        for status, records in result_writer_records(list(results or [])).items():
+            files[status] = []
+            if records:  # AWS writes a status's file only when a child ended in it
+                key = f"{folder}{status}_0.json"
+                body = json.dumps(records).encode("utf-8")
+                s3.put_object(Bucket=bucket, Key=key, Body=body)
+                files[status].append({"Key": key, "Size": len(body)})
+        manifest_key = f"{folder}manifest.json"
+        manifest = {"DestinationBucket": bucket, "MapRunArn": map_run_arn, "ResultFiles": files}
+        s3.put_object(Bucket=bucket, Key=manifest_key, Body=json.dumps(manifest).encode("utf-8"))
+        # The Map state's result: a pointer to the manifest, whatever the number of children.
+        env.stack.append(
+            {"MapRunArn": map_run_arn, "ResultWriterDetails": {"Bucket": bucket, "Key": manifest_key}}
+        )
+
+    return staticmethod(_handle_put_object)

@@ -4,11 +4,14 @@ Neither cfn-lint nor SAM looks inside the state machine definition, so the ASL i
 (valid JSON, JSONPath only, `asl-validator` for transitions and reachability) and against the template
 (every placeholder substituted, every substitution used, every function ARN pointing at a function).
 The template is checked against the code (every handler imports, every Lambda setting is set) and
-linted with cfn-lint, and the bundle's build (functions/Makefile) against the functions it builds.
+linted with cfn-lint, and the bundle's build (functions/Makefile) against the functions it builds; its
+deletion policies against what CloudFormation does when a first create fails or the stack is deleted.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import fnmatch
 import importlib
 import json
 import os
@@ -23,8 +26,9 @@ from typing import Any
 
 import pytest
 
+from wistia_ingest.run_context import RunContext, Window
 from wistia_ingest.settings import _VARIABLES
-from wistia_local.template import load_template
+from wistia_local.template import Physical, TemplateResolver, load_template
 
 ROOT = Path(__file__).resolve().parents[2]
 ASL_PATH = ROOT / "statemachine" / "pipeline.asl.json"
@@ -48,6 +52,31 @@ EXTRA_VARIABLES = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_LOG_LEVEL"}
 OPTIONAL_VARIABLES: set[str] = set()
 # States of the failure path: they must not catch into themselves.
 FAILURE_PATH = {"RecordFailure", "NotifyFailure"}
+# What a distributed Map's ResultWriter needs on its prefix (AWS: IAM policies for ResultWriter).
+RESULT_WRITER_ACTIONS = (
+    "s3:PutObject",
+    "s3:GetObject",
+    "s3:ListMultipartUploadParts",
+    "s3:AbortMultipartUpload",
+)
+# The resources holding data a stack deletion must not take: the lake, the state, the PII key.
+DATA_RESOURCES = {"LakeBucket", "StateTable", "PiiKeySecret"}
+# Where a resource type's physical name is set; without it CloudFormation generates a unique one.
+NAME_PROPERTIES: dict[str, tuple[str, ...]] = {
+    "AWS::S3::Bucket": ("BucketName",),
+    "AWS::DynamoDB::Table": ("TableName",),
+    "AWS::SecretsManager::Secret": ("Name",),
+    "AWS::Logs::LogGroup": ("LogGroupName",),
+    "AWS::Serverless::Function": ("FunctionName",),
+    "AWS::Serverless::StateMachine": ("Name",),
+    "AWS::EMRServerless::Application": ("Name",),
+    "AWS::IAM::Role": ("RoleName",),
+    "AWS::Scheduler::Schedule": ("Name",),
+    "AWS::Glue::Database": ("DatabaseInput", "Name"),
+    "AWS::Athena::WorkGroup": ("Name",),
+    "AWS::KMS::Alias": ("AliasName",),
+    "AWS::SNS::Topic": ("TopicName",),
+}
 
 
 @pytest.fixture(scope="module")
@@ -92,6 +121,39 @@ def _all_states(states: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
             yield from _all_states(processor["States"])
         for branch in state.get("Branches", []):
             yield from _all_states(branch["States"])
+
+
+def _distributed_maps(asl: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        name: state
+        for name, state in _all_states(asl["States"])
+        if state["Type"] == "Map"
+        and (state.get("ItemProcessor") or {}).get("ProcessorConfig", {}).get("Mode") == "DISTRIBUTED"
+    }
+
+
+def _json_path(document: Any, path: str) -> Any:
+    """A plain `$.a.b` reference path (all the ASL's ResultWriter uses) in `document`."""
+    assert re.fullmatch(r"\$(\.\w+)+", path), path
+    for key in path.split(".")[1:]:
+        document = document[key]
+    return document
+
+
+def _allows(statements: list[dict[str, Any]], action: str, arn: str) -> bool:
+    """Whether an unconditional Allow statement grants `action` on `arn` (IAM wildcards: `*`, `?`)."""
+    for statement in statements:
+        if statement["Effect"] != "Allow" or "Condition" in statement:
+            continue
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        resources = (
+            statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        )
+        if any(fnmatch.fnmatchcase(action.lower(), granted.lower()) for granted in actions) and any(
+            fnmatch.fnmatchcase(arn, resource) for resource in resources
+        ):
+            return True
+    return False
 
 
 def _walk(value: Any) -> Iterator[tuple[str, Any]]:
@@ -212,6 +274,19 @@ def test_map_settings_come_from_the_plan(asl: dict[str, Any], template: dict[str
     assert variables["TOLERATED_FAILURE_PERCENTAGE"] == {"Ref": "ToleratedFailurePercentage"}
 
 
+def test_every_distributed_map_writes_its_results_to_s3(asl: dict[str, Any]) -> None:
+    """Without a ResultWriter, every child execution's output is collected into the Map's result before
+    ResultPath applies: thousands of batches pass the 256 KiB payload limit, and States.DataLimitExceeded
+    is not caught by States.ALL (no RecordFailure, the run lock stays)."""
+    distributed = _distributed_maps(asl)
+    assert "IngestMedia" in distributed
+    for name, state in distributed.items():
+        writer = state.get("ResultWriter")
+        assert writer is not None, f"{name}: a DISTRIBUTED Map needs a ResultWriter"
+        assert writer["Resource"] == "arn:aws:states:::s3:putObject", name
+        assert set(writer["Parameters"]) == {"Bucket.$", "Prefix.$"}, name  # where Plan says, per run
+
+
 # -- the ASL against the template ----------------------------------------------------------------------
 
 
@@ -243,6 +318,53 @@ def test_function_arn_substitutions_point_at_functions(template: dict[str, Any])
         assert attribute == "Arn" and logical in functions, name
         referenced.add(logical)
     assert referenced == set(functions)  # no function the state machine cannot call
+
+
+def test_the_state_machine_may_write_the_map_results_where_plan_points(
+    asl: dict[str, Any], template: dict[str, Any]
+) -> None:
+    # The template's names resolved as if deployed: the lake bucket, and the default bronze prefix.
+    physical = {
+        name: Physical(ref=name, attributes={"Arn": f"arn:aws:test:::{name}", "ApplicationId": name})
+        for name in template["Resources"]
+    }
+    physical["LakeBucket"] = Physical(ref="lake", attributes={"Arn": "arn:aws:s3:::lake"})
+    resolver = TemplateResolver(template, physical, region="us-east-1", parameters={"AWS::Partition": "aws"})
+    bronze_prefix = resolver.parameters["BronzePrefix"]
+    statements = [
+        resolver.resolve(statement)
+        for policy in _state_machine(template)["Policies"]
+        if "Statement" in policy
+        for statement in policy["Statement"]
+    ]
+    # Plan's pointer (planning.py: map_results), for a run of the deployed settings.
+    run = RunContext(
+        run_id="exec-1",
+        run_key="nightly-2026-11-20",
+        mode="nightly",
+        run_date=dt.date(2026, 11, 20),
+        window=Window(start=dt.date(2026, 11, 19), end=dt.date(2026, 11, 19)),
+        bucket="lake",
+        bronze_prefix=bronze_prefix,
+    )
+    state = {"plan": {"map_results": {"bucket": run.bucket, "prefix": run.map_results_prefix}}}
+    lifecycle = resolver.resolve(template["Resources"]["LakeBucket"]["Properties"]["LifecycleConfiguration"])
+    [expire_bronze] = [rule for rule in lifecycle["Rules"] if rule["Id"] == "ExpireBronze"]
+    for name, map_state in _distributed_maps(asl).items():
+        assert "ResultWriter" in map_state, f"{name}: no ResultWriter"
+        parameters = map_state["ResultWriter"]["Parameters"]
+        bucket, prefix = _json_path(state, parameters["Bucket.$"]), _json_path(state, parameters["Prefix.$"])
+        assert (bucket, prefix) == ("lake", f"{run.run_prefix}/map-results"), name
+        # What the writer puts there: <prefix>/<map run id>/manifest.json, SUCCEEDED_0.json, FAILED_0.json.
+        for file in ("manifest.json", "SUCCEEDED_0.json", "FAILED_0.json"):
+            key = f"{prefix}/0c8a7f0e-5d1b-4c7e-9a51-2f8f4e1d9b6a/{file}"
+            for action in RESULT_WRITER_ACTIONS:
+                assert _allows(statements, action, f"arn:aws:s3:::{bucket}/{key}"), f"{name}: {action}, {key}"
+            assert key.startswith(expire_bronze["Prefix"]), "map results expire with bronze"
+        # Least privilege: nothing outside the run metadata of bronze, nor another bucket.
+        for elsewhere in (f"arn:aws:s3:::lake/gold/{prefix}/x.json", f"arn:aws:s3:::other/{prefix}/x.json"):
+            assert not _allows(statements, "s3:PutObject", elsewhere), elsewhere
+        assert not _allows(statements, "s3:PutObject", f"arn:aws:s3:::lake/{run.parts_prefix}x.json")
 
 
 def test_state_machine_definition_and_type(template: dict[str, Any]) -> None:
@@ -366,3 +488,52 @@ def test_every_alarm_notifies_and_each_way_an_execution_ends_badly_has_one(templ
     assert stale["Condition"] == "IsScheduled"
     assert template["Conditions"]["IsScheduled"] == {"Fn::Equals": [{"Ref": "ScheduleState"}, "ENABLED"]}
     assert stale["Properties"]["TreatMissingData"] == "breaching"
+
+
+# -- the stack's lifecycle -----------------------------------------------------------------------------
+
+
+def _fixed_name(resource: dict[str, Any]) -> Any:
+    """The physical name the template gives the resource, or None when CloudFormation generates one."""
+    value: Any = resource.get("Properties", {})
+    for key in NAME_PROPERTIES.get(resource["Type"], ("<no name property>",)):
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+
+def _deletion_policy(resource: dict[str, Any]) -> str:
+    policy = resource.get("DeletionPolicy", "Delete")
+    assert policy in {"Delete", "Retain", "RetainExceptOnCreate", "Snapshot"}, policy  # no intrinsics here
+    return str(policy)
+
+
+def _kept_when_a_first_create_rolls_back(resource: dict[str, Any]) -> bool:
+    """CloudFormation (DeletionPolicy attribute): when a stack's creation fails, the rollback deletes every
+    resource it created, except those with `Retain`, which stay, owned by no stack. `RetainExceptOnCreate`
+    and `Delete` resources are deleted (`Snapshot` ones after a snapshot)."""
+    return _deletion_policy(resource) == "Retain"
+
+
+def _kept_when_the_stack_is_deleted(resource: dict[str, Any]) -> bool:
+    return _deletion_policy(resource) in {"Retain", "RetainExceptOnCreate"}
+
+
+def test_a_failed_first_create_leaves_nothing_behind(template: dict[str, Any]) -> None:
+    resources: dict[str, dict[str, Any]] = template["Resources"]
+    named = {name for name, resource in resources.items() if _fixed_name(resource) is not None}
+    assert {"PiiKeySecret", "WistiaTokenSecret", "NightlySchedule", "PipelineLogGroup"} <= named  # modelled
+    kept = sorted(
+        name for name, resource in resources.items() if _kept_when_a_first_create_rolls_back(resource)
+    )
+    # A resource kept under its fixed name makes every retry of the create fail ("already exists") ...
+    assert [name for name in kept if name in named] == [], "use DeletionPolicy: RetainExceptOnCreate"
+    # ... and one with a generated name is an orphan that no stack owns or cleans up.
+    assert kept == [], "use DeletionPolicy: RetainExceptOnCreate"
+
+
+def test_the_data_outlives_the_stack_and_a_replacement(template: dict[str, Any]) -> None:
+    for name in sorted(DATA_RESOURCES):
+        resource = template["Resources"][name]
+        assert _kept_when_the_stack_is_deleted(resource), name
+        # UpdateReplacePolicy has no RetainExceptOnCreate: the replaced resource is simply kept.
+        assert resource.get("UpdateReplacePolicy") == "Retain", name

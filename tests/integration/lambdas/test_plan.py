@@ -45,6 +45,10 @@ def test_first_nightly_plan_lists_every_media_and_writes_pointers_only(
     assert result["manifest_uri"] == "s3://wistia-lake-test/bronze/_runs/run=nightly-2026-11-20/manifest.json"
     assert result["lake_uri"] == "s3://wistia-lake-test"
     assert result["map"] == {"max_concurrency": 5, "tolerated_failure_percentage": 5.0}
+    assert result["map_results"] == {  # IngestMedia's ResultWriter, under the run's own metadata
+        "bucket": "wistia-lake-test",
+        "prefix": "bronze/_runs/run=nightly-2026-11-20/map-results",
+    }
 
     batches = rt.bronze.get_json(result["media_batches"]["key"])
     planned = [media["id"] for batch in batches for media in batch["medias"]]

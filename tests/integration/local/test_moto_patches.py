@@ -364,6 +364,10 @@ def test_patches_apply_once_and_mark_their_targets(aws: LocalAws) -> None:
     from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration import (
         distributed_iteration_component,
     )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer import result_writer_decl
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer.resource_eval import (
+        resource_eval_s3,
+    )
     from moto.stepfunctions.parser.asl.component.state.exec.state_task import state_task_factory
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
         state_task_service_lambda,
@@ -388,6 +392,8 @@ def test_patches_apply_once_and_mark_their_targets(aws: LocalAws) -> None:
         StepFunctionsParserBackend.start_execution,
         state_fail.CustomErrorName,
         distributed_iteration_component.DistributedIterationComponent._map_run,
+        result_writer_decl.ResultWriter._eval_body,
+        resource_eval_s3.ResourceEvalS3._handle_put_object,
     ]
     assert [getattr(target, "__wistia_patched__", False) for target in targets] == [True] * len(targets)
     # Modules that imported boto_client_for by name use the patched one too.
@@ -644,6 +650,79 @@ def test_distributed_map_concurrency_and_tolerance(
     assert described["status"] == ("SUCCEEDED" if within_outcome == "SUCCEEDED" else "FAILED")
     if case in {"paths", "literals"}:
         assert described["toleratedFailurePercentage"] == 50.0
+
+
+def test_result_writer_puts_the_results_in_s3_and_the_map_result_is_a_pointer(
+    aws: LocalAws, resources: dict[str, str]
+) -> None:
+    # Bucket.$ and Prefix.$ come from the state (as the pipeline's come from Plan). moto itself writes
+    # only a manifest listing no files; patched, the results land as AWS lays them out.
+    definition = {
+        "StartAt": "Fan",
+        "States": {
+            "Fan": {
+                "Type": "Map",
+                "ItemsPath": "$.batches",
+                "MaxConcurrency": 2,
+                "ToleratedFailurePercentage": 50.0,
+                "ItemSelector": {"batch.$": "$$.Map.Item.Value", "run_id.$": "$$.Execution.Name"},
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                    "StartAt": "Ingest",
+                    "States": {"Ingest": lambda_task("smoke-ingest", "$", OutputPath="$.Payload", End=True)},
+                },
+                "ResultWriter": {
+                    "Resource": "arn:aws:states:::s3:putObject",
+                    "Parameters": {"Bucket.$": "$.results.bucket", "Prefix.$": "$.results.prefix"},
+                },
+                "ResultPath": "$.written",
+                "End": True,
+            },
+        },
+    }
+    sfn, s3 = aws.client("stepfunctions"), aws.client("s3")
+    machine = sfn.create_state_machine(
+        name="smoke-result-writer", definition=json.dumps(definition), roleArn=aws.role_arn("smoke-sfn")
+    )["stateMachineArn"]
+    results = {"bucket": BUCKET, "prefix": "runs/run=r1/map-results"}
+    batches = [["a", "b"], ["x"], ["c"], ["d"]]
+    described = run(aws, machine, "result-writer", {"batches": batches, "results": results})
+    assert described["status"] == "SUCCEEDED", described.get("cause")
+
+    # The state's result is the pointer to the manifest, not the children's outputs.
+    written = json.loads(described["output"])["written"]
+    [map_run] = sfn.list_map_runs(executionArn=described["executionArn"])["mapRuns"]
+    map_run_id = map_run["mapRunArn"].split(":")[-1]
+    folder = f"runs/run=r1/map-results/{map_run_id}/"
+    assert written == {
+        "MapRunArn": map_run["mapRunArn"],
+        "ResultWriterDetails": {"Bucket": BUCKET, "Key": f"{folder}manifest.json"},
+    }
+    listed = s3.list_objects_v2(Bucket=BUCKET, Prefix="runs/run=r1/map-results/")["Contents"]
+    sizes = {item["Key"]: item["Size"] for item in listed}
+    assert set(sizes) == {
+        f"{folder}{name}" for name in ("manifest.json", "SUCCEEDED_0.json", "FAILED_0.json")
+    }
+
+    def read(key: str) -> Any:
+        return json.loads(s3.get_object(Bucket=BUCKET, Key=key)["Body"].read())
+
+    manifest = read(f"{folder}manifest.json")
+    assert manifest == {
+        "DestinationBucket": BUCKET,
+        "MapRunArn": map_run["mapRunArn"],
+        "ResultFiles": {
+            "SUCCEEDED": [{"Key": f"{folder}SUCCEEDED_0.json", "Size": sizes[f"{folder}SUCCEEDED_0.json"]}],
+            "FAILED": [{"Key": f"{folder}FAILED_0.json", "Size": sizes[f"{folder}FAILED_0.json"]}],
+            "PENDING": [],
+        },
+    }
+    succeeded = read(f"{folder}SUCCEEDED_0.json")
+    assert [record["Status"] for record in succeeded] == ["SUCCEEDED"] * 3
+    assert [json.loads(record["Output"]) for record in succeeded] == [
+        {"medias": len(batch), "run_id": "result-writer"} for batch in batches if batch != ["x"]
+    ]
+    assert read(f"{folder}FAILED_0.json") == [{"Status": "FAILED"}]
 
 
 @pytest.mark.parametrize(
