@@ -18,6 +18,8 @@ from typing import Any
 from wistia_local.template import REPO_ROOT, Physical, TemplateResolver, load_template
 
 STATE_MACHINE_NAME = "WistiaPipeline"
+# Stack outputs local mode needs: where the deploy uploads the Spark job.
+LOCAL_OUTPUTS = ("SparkEntryPointUri", "SparkPyFilesUri")
 
 
 @dataclass
@@ -30,6 +32,7 @@ class LocalStack:
     buckets: dict[str, str] = field(default_factory=dict)  # logical -> name
     tables: dict[str, str] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
+    outputs: dict[str, str] = field(default_factory=dict)  # LOCAL_OUTPUTS, resolved
 
 
 def local_name(logical: str, suffix_to_drop: str = "") -> str:
@@ -104,6 +107,10 @@ class _StackBuilder:
                 self._state_machine(logical, resource.get("Properties") or {})
         if not self.stack.state_machine_arn:
             raise ValueError("template.yaml defines no AWS::Serverless::StateMachine")
+        outputs = self.template.get("Outputs") or {}
+        self.stack.outputs = {
+            name: str(self.resolver.resolve(outputs[name]["Value"])) for name in LOCAL_OUTPUTS
+        }
         return self.stack
 
     def _bucket(self, logical: str, props: dict[str, Any]) -> None:

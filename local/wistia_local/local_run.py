@@ -22,7 +22,7 @@ from typing import Any
 from wistia_ingest import aws as lambda_aws
 from wistia_ingest import runtime as lambda_runtime
 from wistia_local.aws_local import LocalAws
-from wistia_local.local_emr import LocalEmrRunner
+from wistia_local.local_emr import EmrRunner, LocalEmrRunner, deploy_spark_job
 from wistia_local.local_resources import LocalStack, create_stack
 from wistia_local.template import REPO_ROOT
 from wistia_local.workdir import Workdir
@@ -74,7 +74,9 @@ class LocalPipeline:
         clock_date: Callable[[], dt.date],
         on_event: Callable[[str], None] = print,
         extra_environment: dict[str, str] | None = None,
+        emr_runner: Callable[..., EmrRunner] = LocalEmrRunner,
     ) -> None:
+        """`emr_runner` runs Transform: spark-submit in EMR's layout, or (tests) `InProcessEmrRunner`."""
         self.aws = aws
         self.workdir = workdir
         self.clock_date = clock_date
@@ -89,7 +91,7 @@ class LocalPipeline:
                 "PiiKeySecret": {"key": workdir.pii_key()},
             },
         )
-        self.emr = LocalEmrRunner(
+        self.emr = emr_runner(
             workdir=workdir, s3=aws.client("s3"), log_dir=workdir.root / "logs", on_event=on_event
         )
         aws.set_emr_runner(self.emr)
@@ -103,6 +105,12 @@ class LocalPipeline:
         os.environ.update(self.environment)
         self._reset_lambda_caches()
         self.restore()
+        # After the restore, which would bring back an earlier run's copy: tonight runs this checkout's job.
+        deploy_spark_job(
+            aws.client("s3"),
+            entry_point_uri=self.stack.outputs["SparkEntryPointUri"],
+            py_files_uri=self.stack.outputs["SparkPyFilesUri"],
+        )
 
     @functools.cached_property
     def state_names(self) -> frozenset[str]:

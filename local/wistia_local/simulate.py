@@ -13,11 +13,13 @@ import gzip
 import json
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from wistia_local.aws_local import LocalAws
+from wistia_local.local_emr import EmrRunner, LocalEmrRunner
 from wistia_local.local_run import LocalPipeline, new_token
 from wistia_local.reconcile import Reconciliation, read_tables, reconcile
 from wistia_local.workdir import Workdir
@@ -116,7 +118,10 @@ def simulate(
     faults: str,
     workdir: Path,
     on_event: Any = print,
+    emr_runner: Callable[..., EmrRunner] = LocalEmrRunner,
 ) -> Simulation:
+    """N nights of the pipeline against an advancing simulator, each reconciled with its ground truth.
+    Transform runs spark-submit in EMR's layout unless a test passes `InProcessEmrRunner`."""
     from wistia_simulator import FaultProfile, SimulatorConfig, WistiaSimulator  # noqa: PLC0415
 
     if workdir.exists():
@@ -135,6 +140,7 @@ def simulate(
             clock_date=lambda: sim.now.date(),  # noqa: PLW0108 - the clock moves
             on_event=lambda message: None,
             extra_environment={"POWERTOOLS_LOG_LEVEL": "ERROR"},
+            emr_runner=emr_runner,
         )
         covered_from: dt.date | None = None
         for number in range(days):

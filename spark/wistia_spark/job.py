@@ -1,10 +1,10 @@
 """The Transform step: one run's bronze -> every Delta table, merged in sequence, and a summary.
 
     spark-submit spark/entrypoint.py --manifest s3://lake/bronze/_runs/run=nightly-2026-11-20/manifest.json \
-        --lake s3://lake --run-id <execution name> [--executor delta-spark|deltalake]
+        --lake s3://lake --run-id <execution name>
 
-On EMR Serverless the executor is delta-spark (EMR ships the jars); locally and in tests, deltalake. One
-job writes every table of a run, one table at a time, so each table has a single writer. Counts read,
+Tables are merged with delta-spark, whose jars EMR ships (local mode runs the same jars). One job writes
+every table of a run, one table at a time, so each table has a single writer. Counts read,
 merged and quarantined go to `_runs/run=<key>/transform_summary.json` next to the manifest, and to stdout.
 A failure raises: the job run fails and the state machine's Catch takes over; nothing was committed
 for the table being merged (a Delta commit is atomic) and watermarks have not moved.
@@ -24,7 +24,7 @@ from pyspark.sql import DataFrame, SparkSession
 
 from wistia_spark import builders
 from wistia_spark.bronze_reader import read_entity
-from wistia_spark.merge import executor_for
+from wistia_spark.merge import DeltaSparkExecutor
 from wistia_spark.session import build_session
 from wistia_spark.storage import LakeStorage
 from wistia_spark.tables import DIM_MEDIA, MERGES
@@ -32,9 +32,7 @@ from wistia_spark.tables import DIM_MEDIA, MERGES
 SUMMARY_NAME = "transform_summary.json"
 
 
-def run_transform(
-    spark: SparkSession, *, manifest_uri: str, lake_uri: str, run_id: str, executor_name: str
-) -> dict[str, Any]:
+def run_transform(spark: SparkSession, *, manifest_uri: str, lake_uri: str, run_id: str) -> dict[str, Any]:
     started = time.monotonic()
     storage = LakeStorage(spark, lake_uri)
     manifest_key = _key_in_lake(manifest_uri, lake_uri)
@@ -55,7 +53,7 @@ def run_transform(
     def read(entity: str) -> DataFrame:
         return read_entity(spark, lake_uri, entity, objects.get(entity, []))
 
-    executor = executor_for(executor_name, spark=spark, lake_uri=lake_uri)
+    executor = DeltaSparkExecutor(spark, lake_uri)
     tables: dict[str, Any] = {}
     rejects: list[DataFrame] = []
 
@@ -104,7 +102,6 @@ def run_transform(
         "run_key": run.run_key,
         "run_id": run_id,
         "run_date": run.run_date.isoformat(),
-        "executor": executor_name,
         "tables": tables,
         "quarantine": quarantined.to_json(),
         "objects_read": {entity: len(keys) for entity, keys in sorted(objects.items())},
@@ -133,12 +130,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--run-id", required=True, help="the execution name, recorded with every quarantined row"
     )
     parser.add_argument(
-        "--executor",
-        default="delta-spark",
-        choices=["delta-spark", "deltalake"],
-        help="MERGE engine: delta-spark on EMR (default), deltalake (delta-rs) locally",
-    )
-    parser.add_argument(
         "--local", action="store_true", help="run Spark with a local master (tests, local mode)"
     )
     return parser.parse_args(argv)
@@ -153,7 +144,6 @@ def main(argv: list[str] | None = None) -> int:
             manifest_uri=args.manifest,
             lake_uri=args.lake,
             run_id=args.run_id,
-            executor_name=args.executor,
         )
     finally:
         spark.stop()

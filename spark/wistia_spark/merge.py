@@ -1,10 +1,12 @@
-"""The two MERGE executors: delta-spark on EMR Serverless, delta-rs (`deltalake`) locally and in tests.
+"""The MERGE executor: a `MergeSpec` and a source DataFrame -> one Delta commit, through delta-spark's SQL.
 
-Both take the same `MergeSpec` and source DataFrame and must leave identical tables, so everything that can
-be shared is: source validation (exact columns, cast to the table's types, unique non-null keys), the
-predicate with its partition pruning, the update/insert clauses, and the counts. Only creating the table,
-running the MERGE and reading its metrics are engine-specific.
+Only SQL reaches Delta (`CREATE TABLE ... USING DELTA`, `MERGE INTO delta.\\`<path>\\``), never the `delta`
+Python package. EMR Serverless puts the jars of `spark.jars` on the JVM classpath but not on the Python
+path, so `import delta.tables` fails there (ADR 0018, tests/e2e/test_emr_layout.py); SQL needs only the
+jars and the session extension.
 
+Before anything is written the source is checked: exactly the table's columns, castable to its types,
+unique non-null keys. The MERGE matches on the keys, restricted to the partitions the source holds.
 Tables are created from the spec (all columns nullable, the spec's partitions, TABLE_PROPERTIES) before the
 first merge, so the first run inserts everything. Protocol stays at reader 1 / writer 2 (no deletion
 vectors, column mapping or timestamp_ntz) for Athena.
@@ -13,10 +15,10 @@ vectors, column mapping or timestamp_ntz) for Athena.
 from __future__ import annotations
 
 import datetime as dt
-import os
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from pyspark import StorageLevel
 from pyspark.errors import AnalysisException
@@ -24,9 +26,9 @@ from pyspark.sql import functions as F
 
 from wistia_spark.tables import TABLE_PROPERTIES, MergeSpec, TableSpec, table_path
 
-EXECUTOR_NAMES = ("deltalake", "delta-spark")
 _SAMPLE_KEYS = 5
 _DELTA_EXTENSION = "io.delta.sql.DeltaSparkSessionExtension"
+_source_views = itertools.count()
 
 
 @dataclass(frozen=True)
@@ -51,19 +53,7 @@ def _result(table: TableSpec, source_rows: int, inserted: int, updated: int) -> 
     )
 
 
-class MergeExecutor(Protocol):
-    """What the job calls; both executors implement it with identical semantics."""
-
-    name: str
-
-    def table_uri(self, table: TableSpec) -> str: ...
-
-    def read(self, table: TableSpec) -> Any: ...
-
-    def merge(self, spec: MergeSpec, source: Any) -> MergeResult: ...
-
-
-# --- shared: source validation ------------------------------------------------------------------------
+# --- source validation ------------------------------------------------------------------------------------
 
 
 def conform_source(table: TableSpec, source: Any) -> Any:
@@ -94,7 +84,7 @@ def conform_source(table: TableSpec, source: Any) -> Any:
 def key_problems(
     table: TableSpec, null_key_rows: int, duplicate_keys: int, sample: Sequence[Sequence[Any]]
 ) -> str | None:
-    """The error message for bad source keys, or None: the same text from both executors."""
+    """The error message for bad source keys, or None."""
     problems = []
     if null_key_rows:
         problems.append(
@@ -110,11 +100,23 @@ def key_problems(
     return f"source for {table.name} has bad keys {list(table.keys)}: {'; '.join(problems)}"
 
 
-# --- shared: predicate -----------------------------------------------------------------------------------
+# --- SQL text ---------------------------------------------------------------------------------------------
+
+
+def quote_string(value: str) -> str:
+    """A Spark SQL string literal: backslash escapes (Spark's default parser), never doubled quotes."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def delta_path(uri: str) -> str:
+    """`delta.\\`<uri>\\``: a table addressed by its location, as EMR's job does (no catalog)."""
+    if "`" in uri:
+        raise ValueError(f"a table location cannot contain a backtick: {uri!r}")
+    return f"delta.`{uri}`"
 
 
 def sql_literal(value: Any) -> str | None:
-    """A literal valid in Spark SQL and DataFusion SQL, or None when the type is not used for pruning."""
+    """A Spark SQL literal for a partition value, or None when the type is not used for pruning."""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, int):
@@ -124,9 +126,7 @@ def sql_literal(value: Any) -> str | None:
     if isinstance(value, dt.date):
         return f"DATE '{value.isoformat()}'"
     if isinstance(value, str):
-        # Spark SQL escapes with backslashes and reads '' as two adjacent literals, DataFusion doubles
-        # quotes and keeps backslashes: values needing either are left unpruned rather than mis-quoted.
-        return None if ("'" in value or "\\" in value) else f"'{value}'"
+        return quote_string(value)
     return None
 
 
@@ -134,7 +134,7 @@ def partition_filter(table: TableSpec, values: Mapping[str, Sequence[Any]]) -> s
     """Restrict the target to the partitions present in the source (`t.p IN (...)`), None if not possible.
 
     Null partition values in the source keep `t.p IS NULL` in play, so pruning never turns a match into an
-    insert. A column whose values cannot be written as portable literals is left unpruned.
+    insert. A column whose values have no literal form is left unpruned.
     """
     clauses = []
     for column in table.partition_by:
@@ -157,6 +157,30 @@ def merge_predicate(spec: MergeSpec, partition_values: Mapping[str, Sequence[Any
     return f"{spec.predicate} AND {pruning}" if pruning else spec.predicate
 
 
+def create_table_sql(table: TableSpec, uri: str) -> str:
+    """Create the table at `uri` from its spec unless a Delta table is already there."""
+    clauses = [f"CREATE TABLE IF NOT EXISTS {delta_path(uri)} ({table.ddl}) USING DELTA"]
+    if table.partition_by:
+        clauses.append(f"PARTITIONED BY ({', '.join(table.partition_by)})")
+    if table.description:
+        clauses.append(f"COMMENT {quote_string(table.description)}")
+    properties = ", ".join(f"{quote_string(k)} = {quote_string(v)}" for k, v in TABLE_PROPERTIES.items())
+    clauses.append(f"TBLPROPERTIES ({properties})")
+    return " ".join(clauses)
+
+
+def merge_sql(spec: MergeSpec, uri: str, source_view: str, predicate: str) -> str:
+    """The MERGE statement of a spec: update when matched (and the condition holds), insert otherwise."""
+    clauses = [f"MERGE INTO {delta_path(uri)} AS t USING {source_view} AS s ON {predicate}"]
+    if spec.update_columns:
+        condition = f" AND ({spec.update_condition})" if spec.update_condition else ""
+        assignments = ", ".join(f"t.{name} = s.{name}" for name in spec.update_columns)
+        clauses.append(f"WHEN MATCHED{condition} THEN UPDATE SET {assignments}")
+    if spec.insert:
+        clauses.append("WHEN NOT MATCHED THEN INSERT *")
+    return " ".join(clauses)
+
+
 def _check_spec(spec: MergeSpec) -> None:
     if not spec.update_columns and not spec.insert:
         raise ValueError(f"merge spec for {spec.table.name} neither updates nor inserts: nothing to do")
@@ -165,160 +189,19 @@ def _check_spec(spec: MergeSpec) -> None:
         raise ValueError(f"merge spec for {spec.table.name} updates unknown columns {unknown}")
 
 
-# --- deltalake (delta-rs) ------------------------------------------------------------------------------
-
-
-def s3_storage_options(environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """delta-rs object-store options from the usual AWS variables (an endpoint for moto or MinIO locally).
-
-    delta-rs commits on S3 with conditional PUTs, so no locking provider or unsafe-rename flag is needed.
-    """
-    env = os.environ if environ is None else environ
-    options = {
-        key: env[key]
-        for key in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
-        if env.get(key)
-    }
-    region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
-    if region:
-        options["AWS_REGION"] = region
-    if options.get("AWS_ENDPOINT_URL", "").startswith("http://"):
-        options["AWS_ALLOW_HTTP"] = "true"
-    return options
-
-
-def _arrow() -> Any:
-    """The Arrow conversions, imported on use: pyarrow is only needed by the delta-rs executor."""
-    from wistia_spark import arrow_schema  # noqa: PLC0415
-
-    return arrow_schema
-
-
-class DeltaRsExecutor:
-    """MERGE with delta-rs: the source is collected to the driver as Arrow (fine at local-mode volumes)."""
-
-    name = "deltalake"
-
-    def __init__(self, spark: Any, lake_uri: str, storage_options: Mapping[str, str] | None = None) -> None:
-        self.spark = spark
-        self.lake_uri = lake_uri
-        self._storage_options = dict(storage_options) if storage_options is not None else None
-
-    def table_uri(self, table: TableSpec) -> str:
-        return table_path(self.lake_uri, table)
-
-    def _location(self, table: TableSpec) -> tuple[str, dict[str, str] | None]:
-        """The URI delta-rs opens and its storage options: local paths bare, s3a:// spelled s3://."""
-        uri = self.table_uri(table)
-        if uri.startswith("file://"):
-            return os.path.abspath(uri[len("file://") :]), None
-        if uri.startswith(("s3://", "s3a://")):
-            bucket_path = uri.split("://", 1)[1]
-            options = self._storage_options if self._storage_options is not None else s3_storage_options()
-            return f"s3://{bucket_path}", options
-        if "://" in uri:
-            return uri, self._storage_options
-        return os.path.abspath(uri), None
-
-    def _open(self, table: TableSpec) -> Any:
-        from deltalake import DeltaTable  # noqa: PLC0415 (not installed on EMR)
-
-        uri, options = self._location(table)
-        if not DeltaTable.is_deltatable(uri, storage_options=options):
-            return None
-        return DeltaTable(uri, storage_options=options)
-
-    def _create(self, table: TableSpec) -> Any:
-        from deltalake import DeltaTable  # noqa: PLC0415 (not installed on EMR)
-
-        uri, options = self._location(table)
-        return DeltaTable.create(
-            uri,
-            schema=_arrow().arrow_schema(table),
-            mode="ignore",
-            partition_by=list(table.partition_by) or None,
-            name=table.name,
-            description=table.description or None,
-            configuration=dict(TABLE_PROPERTIES),
-            storage_options=options,
-        )
-
-    def read(self, table: TableSpec) -> Any:
-        delta_table = self._open(table)
-        if delta_table is None:
-            return self.spark.createDataFrame([], schema=table.ddl)
-        data = delta_table.to_pyarrow_table(columns=list(table.column_names))
-        return _arrow().arrow_to_spark(self.spark, data, table)
-
-    def merge(self, spec: MergeSpec, source: Any) -> MergeResult:
-        _check_spec(spec)
-        table = spec.table
-        arrow = _arrow()
-        data = arrow.spark_to_arrow(conform_source(table, source), arrow.arrow_schema(table))
-        self._check_keys(table, data)
-        delta_table = self._open(table)
-        if delta_table is None:
-            delta_table = self._create(table)
-        if data.num_rows == 0:
-            return _result(table, 0, 0, 0)
-
-        partition_values = {column: data[column].unique().to_pylist() for column in table.partition_by}
-        merger = delta_table.merge(
-            data,
-            merge_predicate(spec, partition_values),
-            source_alias="s",
-            target_alias="t",
-            streamed_exec=False,  # the source is in memory: let delta-rs derive file skipping from it
-        )
-        if spec.update_columns:
-            merger = merger.when_matched_update(
-                {name: f"s.{name}" for name in spec.update_columns}, predicate=spec.update_condition
-            )
-        if spec.insert:
-            merger = merger.when_not_matched_insert_all()
-        metrics = merger.execute()
-        return _result(
-            table,
-            data.num_rows,
-            int(metrics.get("num_target_rows_inserted", 0)),
-            int(metrics.get("num_target_rows_updated", 0)),
-        )
-
-    @staticmethod
-    def _check_keys(table: TableSpec, data: Any) -> None:
-        import pyarrow.compute as pc  # noqa: PLC0415 (delta-rs path only)
-
-        keys = list(table.keys)
-        null_rows = 0
-        if any(data[key].null_count for key in keys):
-            mask = pc.is_null(data[keys[0]])
-            for key in keys[1:]:
-                mask = pc.or_(mask, pc.is_null(data[key]))
-            null_rows = int(pc.sum(mask).as_py() or 0)
-        counts = data.select(keys).group_by(keys).aggregate([([], "count_all")])
-        duplicated = counts.filter(pc.greater(counts["count_all"], 1))
-        sample = [tuple(row[key] for key in keys) for row in duplicated.slice(0, _SAMPLE_KEYS).to_pylist()]
-        message = key_problems(table, null_rows, duplicated.num_rows, sample)
-        if message:
-            raise ValueError(message)
-
-
-# --- delta-spark -----------------------------------------------------------------------------------------
+# --- the executor -----------------------------------------------------------------------------------------
 
 
 class DeltaSparkExecutor:
-    """MERGE with delta-spark (EMR Serverless ships the jars; see the sparkSubmitParameters in the docs)."""
-
-    name = "delta-spark"
+    """MERGE with delta-spark: EMR ships the jars (`spark.jars` in the template's sparkSubmitParameters)."""
 
     def __init__(self, spark: Any, lake_uri: str) -> None:
         extensions = spark.conf.get("spark.sql.extensions", None) or ""
         if _DELTA_EXTENSION not in extensions:
             raise RuntimeError(
-                "the delta-spark executor needs a Delta-enabled session: submit with "
-                f"--conf spark.sql.extensions={_DELTA_EXTENSION} "
-                "--conf spark.sql.catalog.spark_catalog=org.apache.spark.sql.delta.catalog.DeltaCatalog "
-                "and the Delta jars (EMR: /usr/share/aws/delta/lib/delta-spark.jar,delta-storage.jar)"
+                "the Transform needs a Delta-enabled Spark session: submit it with the sparkSubmitParameters "
+                f"of template.yaml (spark.jars with the Delta jars, spark.sql.extensions={_DELTA_EXTENSION}, "
+                "spark.sql.catalog.spark_catalog=org.apache.spark.sql.delta.catalog.DeltaCatalog)"
             )
         self.spark = spark
         self.lake_uri = lake_uri
@@ -327,25 +210,9 @@ class DeltaSparkExecutor:
         return table_path(self.lake_uri, table)
 
     def _exists(self, table: TableSpec) -> bool:
-        from delta.tables import DeltaTable  # noqa: PLC0415 (only on a Delta-enabled cluster)
-
-        return bool(DeltaTable.isDeltaTable(self.spark, self.table_uri(table)))
-
-    def _create(self, table: TableSpec) -> Any:
-        from delta.tables import DeltaTable  # noqa: PLC0415 (only on a Delta-enabled cluster)
-
-        builder = (
-            DeltaTable.createIfNotExists(self.spark)
-            .location(self.table_uri(table))
-            .addColumns(self.spark.createDataFrame([], schema=table.ddl).schema)
-        )
-        if table.description:
-            builder = builder.comment(table.description)
-        if table.partition_by:
-            builder = builder.partitionedBy(*table.partition_by)
-        for key, value in TABLE_PROPERTIES.items():
-            builder = builder.property(key, value)
-        return builder.execute()
+        # The JVM's DeltaTable, reached through py4j: the jar is on the classpath, not the Python path.
+        delta_table = self.spark._jvm.io.delta.tables.DeltaTable
+        return bool(delta_table.isDeltaTable(self.spark._jsparkSession, self.table_uri(table)))
 
     def read(self, table: TableSpec) -> Any:
         if not self._exists(table):
@@ -353,85 +220,53 @@ class DeltaSparkExecutor:
         return self.spark.read.format("delta").load(self.table_uri(table)).select(*table.column_names)
 
     def merge(self, spec: MergeSpec, source: Any) -> MergeResult:
-        from delta.tables import DeltaTable  # noqa: PLC0415 (only on a Delta-enabled cluster)
-
         _check_spec(spec)
         table = spec.table
+        uri = self.table_uri(table)
         # Validation, pruning values and the MERGE each scan the source: compute it once.
         data = conform_source(table, source).persist(StorageLevel.MEMORY_AND_DISK)
+        view = f"wistia_merge_source_{next(_source_views)}"
         try:
-            source_rows = self._check_keys(table, data)
+            source_rows, partition_values = self._inspect_source(table, data)
             if not self._exists(table):
-                self._create(table)
+                self.spark.sql(create_table_sql(table, uri))
             if source_rows == 0:
                 return _result(table, 0, 0, 0)
-
-            partition_values = {
-                column: [row[0] for row in data.select(column).distinct().collect()]
-                for column in table.partition_by
-            }
-            delta_table = DeltaTable.forPath(self.spark, self.table_uri(table))
-            version_before = self._last_version(delta_table)
-            merger = delta_table.alias("t").merge(data.alias("s"), merge_predicate(spec, partition_values))
-            if spec.update_columns:
-                merger = merger.whenMatchedUpdate(
-                    condition=spec.update_condition, set={name: f"s.{name}" for name in spec.update_columns}
-                )
-            if spec.insert:
-                merger = merger.whenNotMatchedInsertAll()
-            merger.execute()
-
-            last = delta_table.history(1).select("version", "operation", "operationMetrics").first()
-            if last is None or last["version"] == version_before:
-                return _result(table, source_rows, 0, 0)
-            if last["operation"] != "MERGE":
-                raise RuntimeError(
-                    f"expected the MERGE at version {last['version']} of {table.name}, found "
-                    f"{last['operation']}: another writer committed concurrently"
-                )
-            metrics = last["operationMetrics"] or {}
+            data.createOrReplaceTempView(view)
+            statement = merge_sql(spec, uri, view, merge_predicate(spec, partition_values))
+            metrics = self.spark.sql(statement).first()
             return _result(
-                table,
-                source_rows,
-                int(metrics.get("numTargetRowsInserted", 0)),
-                int(metrics.get("numTargetRowsUpdated", 0)),
+                table, source_rows, int(metrics["num_inserted_rows"]), int(metrics["num_updated_rows"])
             )
         finally:
+            self.spark.catalog.dropTempView(view)
             data.unpersist()
 
     @staticmethod
-    def _last_version(delta_table: Any) -> int:
-        row = delta_table.history(1).select("version").first()
-        return int(row["version"])
-
-    @staticmethod
-    def _check_keys(table: TableSpec, data: Any) -> int:
-        """One aggregation for the row count, null keys and duplicated keys; returns the row count."""
+    def _inspect_source(table: TableSpec, data: Any) -> tuple[int, dict[str, list[Any]]]:
+        """One aggregation: the row count and the partition values, and whether any key is null or
+        repeated (then a second look names them and the merge is refused)."""
         keys = list(table.keys)
         any_null = F.lit(False)
         for key in keys:
             any_null = any_null | F.col(key).isNull()
-        per_key = data.groupBy(*keys).agg(F.count(F.lit(1)).alias("_n"))
-        stats = per_key.agg(
-            F.coalesce(F.sum("_n"), F.lit(0)).alias("rows"),
-            F.coalesce(F.sum(F.when(any_null, F.col("_n")).otherwise(0)), F.lit(0)).alias("null_rows"),
-            F.coalesce(F.sum(F.when(F.col("_n") > 1, 1).otherwise(0)), F.lit(0)).alias("duplicates"),
-        ).first()
-        duplicates = int(stats["duplicates"])
-        sample: list[tuple[Any, ...]] = []
-        if duplicates:
-            rows = per_key.filter(F.col("_n") > 1).select(*keys).limit(_SAMPLE_KEYS).collect()
-            sample = [tuple(row) for row in rows]
-        message = key_problems(table, int(stats["null_rows"]), duplicates, sample)
-        if message:
+        columns = [
+            F.count(F.lit(1)).alias("rows"),
+            F.count(F.when(any_null, 1)).alias("null_rows"),
+            F.count_distinct(F.struct(*keys)).alias("distinct_keys"),
+        ]
+        for column in table.partition_by:
+            columns.append(F.collect_set(column).alias(f"values_{column}"))
+            columns.append(F.max(F.col(column).isNull()).alias(f"null_{column}"))
+        stats = data.agg(*columns).first()
+        rows = int(stats["rows"])
+        if stats["null_rows"] or stats["distinct_keys"] != rows:
+            per_key = data.groupBy(*keys).agg(F.count(F.lit(1)).alias("_n")).filter(F.col("_n") > 1)
+            sample = [tuple(row) for row in per_key.select(*keys).limit(_SAMPLE_KEYS).collect()]
+            message = key_problems(table, int(stats["null_rows"]), per_key.count(), sample)
             raise ValueError(message)
-        return int(stats["rows"])
-
-
-def executor_for(name: str, *, spark: Any, lake_uri: str) -> MergeExecutor:
-    """The executor for `--merge-engine`: "deltalake" (local, tests) or "delta-spark" (EMR Serverless)."""
-    if name == "deltalake":
-        return DeltaRsExecutor(spark, lake_uri)
-    if name == "delta-spark":
-        return DeltaSparkExecutor(spark, lake_uri)
-    raise ValueError(f"unknown merge executor {name!r}; valid: {', '.join(EXECUTOR_NAMES)}")
+        partition_values = {
+            column: [*stats[f"values_{column}"], *([None] if stats[f"null_{column}"] else [])]
+            for column in table.partition_by
+        }
+        return rows, partition_values

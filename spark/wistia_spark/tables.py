@@ -1,4 +1,4 @@
-"""The Delta tables: columns, keys, partitions, and how each is merged. One source for both executors.
+"""The Delta tables: columns, keys, partitions, and how each is merged (merge.py turns a spec into SQL).
 
 Every table carries `observed_on` (the run date whose API pull produced the row) and `row_hash` (a hash of
 the business columns). A MERGE updates a matched row only when the source is at least as recent and its
@@ -39,7 +39,7 @@ class TableSpec:
 
 @dataclass(frozen=True)
 class MergeSpec:
-    """How a source DataFrame is merged into a table, executed by delta-spark (EMR) or delta-rs (local)."""
+    """How a source DataFrame is merged into a table (merge.py runs it as one delta-spark MERGE)."""
 
     table: TableSpec
     update_condition: str | None = NEWER_AND_CHANGED  # SQL over aliases t (target) and s (source)

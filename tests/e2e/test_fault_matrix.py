@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -22,15 +21,15 @@ from unittest import mock
 
 import pytest
 
-from support.api import CLOCK_DATE, TOKEN
+from support.api import CLOCK_DATE
+from support.local_world import local_pipeline
 from wistia_ingest.bronze import BronzeStore
 from wistia_ingest.handlers import ingest_events, ingest_media
 from wistia_ingest.state import StateStore
 from wistia_local.aws_local import LocalAws
 from wistia_local.local_run import LocalPipeline
 from wistia_local.simulate import reconcile_night
-from wistia_local.workdir import Workdir
-from wistia_simulator import FaultProfile, SimulatorConfig, WistiaSimulator
+from wistia_simulator import FaultProfile, WistiaSimulator
 
 pytestmark = [pytest.mark.e2e, pytest.mark.serial]
 
@@ -95,30 +94,12 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    saved_environment = dict(os.environ)
-    config = SimulatorConfig(preset="demo", seed=7, date=CLOCK_DATE, token=TOKEN)
-    try:
-        with WistiaSimulator(config) as sim, LocalAws() as aws:
-            pipeline = LocalPipeline(
-                aws,
-                Workdir(tmp_path_factory.mktemp("workdir")),
-                wistia_base_url=sim.base_url,
-                wistia_token=TOKEN,
-                clock_date=lambda: sim.now.date(),  # noqa: PLW0108 - now moves with the clock
-                on_event=lambda message: None,
-                # Slow responses (3 s below) outlast this read timeout, so they are retried. More tries than
-                # the default 8, so that fault rates high enough to be sure to fire on a demo night's few
-                # requests never exhaust a request's retries (0.44^16: about 2e-6 a request).
-                extra_environment={
-                    "POWERTOOLS_LOG_LEVEL": "ERROR",
-                    "WISTIA_TIMEOUT_SECONDS": "2",
-                    "WISTIA_MAX_TRIES": "16",
-                },
-            )
-            yield World(sim, aws, pipeline)
-    finally:
-        os.environ.clear()
-        os.environ.update(saved_environment)
+    # Slow responses (3 s below) outlast this read timeout, so they are retried. More tries than the default
+    # 8, so that fault rates high enough to be sure to fire on a demo night's few requests never exhaust a
+    # request's retries (0.44^16: about 2e-6 a request).
+    environment = {"POWERTOOLS_LOG_LEVEL": "ERROR", "WISTIA_TIMEOUT_SECONDS": "2", "WISTIA_MAX_TRIES": "16"}
+    with local_pipeline(tmp_path_factory.mktemp("workdir"), environment) as (sim, aws, pipeline):
+        yield World(sim, aws, pipeline)
 
 
 @pytest.fixture

@@ -1,5 +1,7 @@
 """The real state machine, end to end: moto's interpreter runs the ASL from template.yaml's substitutions,
-the Lambdas run in-process, Transform runs spark-submit. Few tests, each a night of the pipeline's life.
+the Lambdas run in-process, Transform runs the real job with delta-spark in this process's Delta session
+(InProcessEmrRunner: no JVM start per night; the spark-submit path in EMR's layout is test_cli's demo
+run and test_emr_layout). Few tests, each a night of the pipeline's life.
 
 The tests share one simulated account and one workdir and run in order (one xdist group): night 1
 (with a failing media), night 2 (incremental; the media is retried), a backfill, a dry run, a failed
@@ -10,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import threading
 import time
 from collections.abc import Iterator
@@ -21,11 +22,12 @@ from typing import Any
 import pytest
 from deltalake import DeltaTable
 
-from support.api import CLOCK_DATE, TOKEN
+from support.api import TOKEN
+from support.local_world import local_pipeline
 from wistia_local.aws_local import LocalAws
 from wistia_local.local_run import LocalPipeline
 from wistia_local.workdir import Workdir
-from wistia_simulator import FaultProfile, SimulatorConfig, WistiaSimulator
+from wistia_simulator import FaultProfile, WistiaSimulator
 
 pytestmark = [pytest.mark.e2e, pytest.mark.serial]
 
@@ -65,25 +67,10 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    saved_environment = dict(os.environ)
-    workdir = Workdir(tmp_path_factory.mktemp("workdir"))
-    config = SimulatorConfig(preset="demo", seed=7, date=CLOCK_DATE, token=TOKEN)
-    try:
-        with WistiaSimulator(config) as sim, LocalAws() as aws:
-            live = sorted(m["hashed_id"] for m in sim.ground_truth()["medias"] if not m["deleted"])
-            pipeline = LocalPipeline(
-                aws,
-                workdir,
-                wistia_base_url=sim.base_url,
-                wistia_token=TOKEN,
-                clock_date=lambda: sim.now.date(),  # noqa: PLW0108 - now moves with the clock
-                on_event=lambda message: None,
-                extra_environment={"POWERTOOLS_LOG_LEVEL": "WARNING", "WISTIA_MAX_TRIES": "2"},
-            )
-            yield World(sim, aws, pipeline, workdir, live[0], {})
-    finally:
-        os.environ.clear()
-        os.environ.update(saved_environment)
+    environment = {"POWERTOOLS_LOG_LEVEL": "WARNING", "WISTIA_MAX_TRIES": "2"}
+    with local_pipeline(tmp_path_factory.mktemp("workdir"), environment) as (sim, aws, pipeline):
+        live = sorted(m["hashed_id"] for m in sim.ground_truth()["medias"] if not m["deleted"])
+        yield World(sim, aws, pipeline, pipeline.workdir, live[0], {})
 
 
 def test_night_one_succeeds_with_a_failing_media_tolerated(world: World) -> None:

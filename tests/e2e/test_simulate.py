@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from support.api import CLOCK_DATE
+from wistia_local.local_emr import InProcessEmrRunner
 from wistia_local.simulate import simulate, write_report
 
 pytestmark = [pytest.mark.e2e, pytest.mark.serial]
@@ -26,6 +27,7 @@ def test_two_faulty_nights_reconcile_with_zero_mismatches(tmp_path: Path) -> Non
             faults="mixed",
             workdir=tmp_path / "wd",
             on_event=lambda line: None,
+            emr_runner=InProcessEmrRunner,  # the job in this process's Delta session, no JVM per night
         )
     finally:
         os.environ.clear()

@@ -1,31 +1,21 @@
-"""One local SparkSession for the whole test run (a session costs seconds to start).
+"""One local SparkSession for the whole test run (a session costs seconds to start), Delta-enabled the way
+the template's sparkSubmitParameters enable it on EMR (the same jars, extension and catalog).
 
-Every test module under tests/spark is put in one xdist group, so a parallel run starts one JVM, not two.
+tests/conftest.py puts every test here in one xdist group, so a parallel run starts one JVM for them.
+Without the Delta jars the session fails to start, and every test with it: `make setup` fetches them.
 """
 
 from __future__ import annotations
 
-import os
-import sys
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    here = Path(__file__).parent
-    for item in items:
-        if here in Path(str(item.fspath)).parents:
-            item.add_marker(pytest.mark.xdist_group("spark"))
-
-
 @pytest.fixture(scope="session")
-def spark() -> Iterator[Any]:
-    from wistia_spark.session import build_session
+def spark() -> Any:
+    """The process's one Delta session (`delta_session`), shared with the in-process EMR runner; it stops
+    with the process."""
+    from wistia_local.local_emr import delta_session
 
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    session = build_session("wistia-tests", local=True)
-    yield session
-    session.stop()
+    return delta_session()

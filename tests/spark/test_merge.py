@@ -1,17 +1,12 @@
-"""The MERGE executors: one set of behavioural tests run against both engines.
+"""The MERGE executor (delta-spark, SQL only), run on the Delta jars of the template's EMR release.
 
-The delta-rs ("deltalake") executor runs everywhere. The delta-spark executor needs the Delta Lake jars,
-which come only from Maven: here its parameter skips, and the GitHub workflow's delta-spark job runs it.
-Tables written by either engine are inspected with delta-rs directly (protocol, properties, partitions,
-stored values), so the checks do not trust the executor under test.
+Tables it writes are inspected with delta-rs directly (protocol, properties, partitions, stored values), an
+independent Delta reader, so the checks do not trust the executor under test.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
-import os
-import sys
 import types
 from collections.abc import Callable
 from pathlib import Path
@@ -20,17 +15,18 @@ from typing import Any
 import pyarrow as pa
 import pytest
 from deltalake import DeltaTable
+from pyspark.sql import functions as F
 
 from wistia_spark import merge as merge_module
-from wistia_spark.arrow_schema import arrow_schema, arrow_to_spark, arrow_type, spark_to_arrow
 from wistia_spark.merge import (
-    DeltaRsExecutor,
     DeltaSparkExecutor,
     MergeResult,
-    executor_for,
+    create_table_sql,
+    delta_path,
     merge_predicate,
+    merge_sql,
     partition_filter,
-    s3_storage_options,
+    quote_string,
     sql_literal,
 )
 from wistia_spark.tables import (
@@ -41,6 +37,7 @@ from wistia_spark.tables import (
     MERGES,
     QUARANTINE,
     TABLE_PROPERTIES,
+    MergeSpec,
     TableSpec,
 )
 
@@ -48,33 +45,6 @@ UTC = dt.UTC
 DAY1 = dt.date(2024, 5, 1)
 DAY2 = dt.date(2024, 5, 2)
 DAY3 = dt.date(2024, 5, 3)
-DELTA_SPARK_SKIP = (
-    "delta-spark needs the Delta Lake jars (Maven); runs in the GitHub workflow's delta-spark job"
-)
-
-_delta_spark_available: bool | None = None
-
-
-def delta_spark_available(spark: Any) -> bool:
-    """The delta python package imports and its JVM classes are on the driver's classpath (cached)."""
-    global _delta_spark_available  # noqa: PLW0603
-    if _delta_spark_available is None:
-        available = importlib.util.find_spec("delta") is not None
-        if available:
-            # py4j answers a JavaClass for a loadable class and a JavaPackage for anything else.
-            available = type(spark._jvm.io.delta.tables.DeltaTable).__name__ == "JavaClass"
-        _delta_spark_available = available
-    return _delta_spark_available
-
-
-@pytest.fixture(params=["deltalake", "delta-spark"])
-def engine(request: pytest.FixtureRequest, spark: Any) -> str:
-    name: str = request.param
-    if name == "delta-spark" and not delta_spark_available(spark):
-        if os.environ.get("REQUIRE_DELTA_SPARK"):  # the GitHub delta-spark job: a skip would hide a failure
-            pytest.fail("REQUIRE_DELTA_SPARK is set but the Delta jars are not on the classpath")
-        pytest.skip(DELTA_SPARK_SKIP)
-    return name
 
 
 @pytest.fixture
@@ -83,8 +53,8 @@ def lake(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def executor(spark: Any, engine: str, lake: str) -> Any:
-    return executor_for(engine, spark=spark, lake_uri=lake)
+def executor(spark: Any, lake: str) -> DeltaSparkExecutor:
+    return DeltaSparkExecutor(spark, lake)
 
 
 # --- rows ---------------------------------------------------------------------------------------------------
@@ -165,9 +135,25 @@ def delta_log(lake: str, table: TableSpec) -> DeltaTable:
     )
 
 
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def read_rows(executor: Any, table: TableSpec) -> list[dict[str, Any]]:
-    """What executor.read returns, through the exact Arrow conversion (UTC-aware timestamps)."""
-    rows = spark_to_arrow(executor.read(table), arrow_schema(table)).to_pylist()
+    """What executor.read returns, timestamps as exact UTC instants (PySpark would give naive local times)."""
+    timestamps = [name for name, kind in table.columns if kind == "timestamp"]
+    frame = executor.read(table).select(
+        *[
+            F.unix_micros(name).alias(name) if name in timestamps else F.col(name)
+            for name in table.column_names
+        ]
+    )
+    rows = []
+    for row in frame.collect():
+        values = row.asDict(recursive=True)
+        for name in timestamps:
+            if values[name] is not None:
+                values[name] = EPOCH + dt.timedelta(microseconds=values[name])
+        rows.append(values)
     return sorted(rows, key=lambda row: tuple(str(row[key]) for key in table.keys))
 
 
@@ -361,11 +347,6 @@ def test_null_source_keys_are_rejected(spark: Any, executor: Any) -> None:
         executor.merge(MERGES["quarantine"], frame(spark, QUARANTINE, rows))
 
 
-def test_unknown_executor_name_lists_the_valid_ones(spark: Any) -> None:
-    with pytest.raises(ValueError, match=r"'spark-delta'.*deltalake, delta-spark"):
-        executor_for("spark-delta", spark=spark, lake_uri="/tmp/lake")  # noqa: S108
-
-
 # --- partition pruning --------------------------------------------------------------------------------------
 
 
@@ -386,19 +367,21 @@ def test_partition_pruning_predicate() -> None:
     assert partition_filter(FCT_MEDIA_DAILY, {"stat_month": ["2024-05", "2024-04"]}) == (
         "t.stat_month IN ('2024-04', '2024-05')"
     )
-    assert partition_filter(FCT_MEDIA_DAILY, {"stat_month": ["2024-05", "it's"]}) is None
+    assert partition_filter(FCT_MEDIA_DAILY, {"stat_month": ["2024-05", "it's"]}) == (
+        "t.stat_month IN ('2024-05', 'it\\'s')"
+    )
     assert partition_filter(FCT_MEDIA_DAILY, {"stat_month": []}) is None
     assert [sql_literal(value) for value in (True, 7, 1.5, dt.datetime(2024, 1, 1), "a\\b")] == [
         "TRUE",
         "7",
         None,
         None,
-        None,
+        "'a\\\\b'",
     ]
 
 
 def test_pruned_merge_equals_unpruned_merge(
-    spark: Any, engine: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     spec = MERGES["fct_events"]
     first = [event("e1", DAY1), event("e2", DAY2), event("e3", DAY3), event("e4", DAY3)]
@@ -415,7 +398,7 @@ def test_pruned_merge_equals_unpruned_merge(
         return predicates[-1]
 
     monkeypatch.setattr(merge_module, "merge_predicate", spy)
-    pruned = executor_for(engine, spark=spark, lake_uri=f"file://{tmp_path}/pruned")
+    pruned = DeltaSparkExecutor(spark, f"file://{tmp_path}/pruned")
     pruned.merge(spec, frame(spark, FCT_EVENTS, first))
     pruned_result = pruned.merge(spec, frame(spark, FCT_EVENTS, second))
     assert predicates[-1] == (
@@ -423,7 +406,7 @@ def test_pruned_merge_equals_unpruned_merge(
     )
 
     monkeypatch.setattr(merge_module, "merge_predicate", lambda spec, values=None: spec.predicate)
-    unpruned = executor_for(engine, spark=spark, lake_uri=f"file://{tmp_path}/unpruned")
+    unpruned = DeltaSparkExecutor(spark, f"file://{tmp_path}/unpruned")
     unpruned.merge(spec, frame(spark, FCT_EVENTS, first))
     unpruned_result = unpruned.merge(spec, frame(spark, FCT_EVENTS, second))
 
@@ -493,65 +476,7 @@ def test_timestamps_arrays_and_nulls_round_trip_in_utc(spark: Any, executor: Any
     assert event_back == [event_row]
 
 
-# --- Arrow schema and locations (engine-independent) --------------------------------------------------------
-
-
-def test_arrow_types_follow_the_delta_mapping() -> None:
-    assert arrow_type("string") == pa.string()
-    assert arrow_type("bigint") == pa.int64()
-    assert arrow_type("double") == pa.float64()
-    assert arrow_type("boolean") == pa.bool_()
-    assert arrow_type("date") == pa.date32()
-    assert arrow_type("timestamp") == pa.timestamp("us", tz="UTC")
-    assert arrow_type("array<string>") == pa.list_(pa.field("element", pa.string()))
-    assert arrow_type("array<bigint>") == pa.list_(pa.field("element", pa.int64()))
-    with pytest.raises(ValueError, match="decimal"):
-        arrow_type("decimal(10,2)")
-    schema = arrow_schema(FCT_EVENTS)
-    assert schema.names == list(FCT_EVENTS.column_names)
-    assert all(field.nullable for field in schema)
-
-
-def test_spark_to_arrow_conforms_order_types_and_empty_frames(spark: Any) -> None:
-    schema = arrow_schema(DIM_MEDIA)
-    reordered = frame(spark, DIM_MEDIA, [media("a")]).select(*reversed(DIM_MEDIA.column_names))
-
-    table = spark_to_arrow(reordered, schema)
-    empty = spark_to_arrow(spark.createDataFrame([], DIM_MEDIA.ddl), schema)
-
-    assert table.schema == schema
-    assert table.to_pylist() == [media("a")]
-    assert empty.schema == schema
-    assert empty.num_rows == 0
-    back = arrow_to_spark(spark, table, DIM_MEDIA)
-    assert spark_to_arrow(back, schema).equals(table)
-
-
-def test_deltalake_locations_and_storage_options(spark: Any, tmp_path: Path) -> None:
-    local = DeltaRsExecutor(spark, f"file://{tmp_path}/lake")
-    plain = DeltaRsExecutor(spark, str(tmp_path / "lake"))
-    s3 = DeltaRsExecutor(spark, "s3a://bucket/lake", storage_options={"AWS_REGION": "us-east-1"})
-
-    assert local.table_uri(QUARANTINE) == f"file://{tmp_path}/lake/ops/quarantine"
-    assert local._location(DIM_MEDIA) == (f"{tmp_path}/lake/gold/dim_media", None)
-    assert plain._location(DIM_MEDIA) == (f"{tmp_path}/lake/gold/dim_media", None)
-    assert s3._location(DIM_MEDIA) == ("s3://bucket/lake/gold/dim_media", {"AWS_REGION": "us-east-1"})
-    assert s3_storage_options(
-        {
-            "AWS_ENDPOINT_URL": "http://127.0.0.1:5000",
-            "AWS_DEFAULT_REGION": "eu-west-1",
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "HOME": "/root",
-        }
-    ) == {
-        "AWS_ENDPOINT_URL": "http://127.0.0.1:5000",
-        "AWS_REGION": "eu-west-1",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_ALLOW_HTTP": "true",
-    }
-    assert s3_storage_options({"AWS_REGION": "us-east-1"}) == {"AWS_REGION": "us-east-1"}
+# --- results and SQL text ------------------------------------------------------------------------------
 
 
 def test_merge_result_json() -> None:
@@ -566,141 +491,91 @@ def test_merge_result_json() -> None:
     }
 
 
-# --- delta-spark executor pieces that run without the jars --------------------------------------------------
+def test_create_and_merge_statements() -> None:
+    uri = "s3://lake/gold/fct_events"
+    create = create_table_sql(FCT_EVENTS, uri)
+
+    assert create.startswith(f"CREATE TABLE IF NOT EXISTS delta.`{uri}` ({FCT_EVENTS.ddl}) USING DELTA ")
+    assert "PARTITIONED BY (event_date)" in create
+    assert f"COMMENT {quote_string(FCT_EVENTS.description)}" in create
+    assert create.endswith(
+        "TBLPROPERTIES (" + ", ".join(f"'{key}' = '{value}'" for key, value in TABLE_PROPERTIES.items()) + ")"
+    )
+    assert "PARTITIONED BY" not in create_table_sql(DIM_MEDIA, uri)
+
+    events = MERGES["fct_events"]
+    assert merge_sql(events, uri, "src", "t.event_key = s.event_key") == (
+        f"MERGE INTO delta.`{uri}` AS t USING src AS s ON t.event_key = s.event_key "
+        f"WHEN MATCHED AND ({events.update_condition}) THEN UPDATE SET "
+        + ", ".join(f"t.{name} = s.{name}" for name in events.update_columns)
+        + " WHEN NOT MATCHED THEN INSERT *"
+    )
+    insert_only = merge_sql(MERGES["quarantine"], uri, "src", "p")
+    assert insert_only.endswith("ON p WHEN NOT MATCHED THEN INSERT *")
+    assert "WHEN MATCHED" not in insert_only
+    deletions = merge_sql(MERGES["dim_media_deletions"], uri, "src", "p")
+    assert "WHEN NOT MATCHED" not in deletions
+    assert "THEN UPDATE SET t.deleted = s.deleted" in deletions
 
 
-def test_delta_spark_executor_requires_a_delta_enabled_session(spark: Any) -> None:
-    if delta_spark_available(spark):
-        pytest.skip("this session has Delta configured")
+def test_quoting_of_sql_strings_and_locations() -> None:
+    assert quote_string("it's a \\ path") == "'it\\'s a \\\\ path'"
+    assert delta_path("file:///tmp/lake/gold/x") == "delta.`file:///tmp/lake/gold/x`"
+    with pytest.raises(ValueError, match="backtick"):
+        delta_path("s3://lake/odd`name")
+
+
+def test_quotes_and_backslashes_reach_the_table_as_written(spark: Any, lake: str) -> None:
+    odd = TableSpec(
+        name="odd_table",
+        columns=(("k", "string"), ("part", "string"), ("observed_on", "date"), ("row_hash", "string")),
+        keys=("k",),
+        partition_by=("part",),
+        description="Rows a reader's \\ tools quote",
+    )
+    executor = DeltaSparkExecutor(spark, lake)
+    rows = [{"k": "a", "part": "it's", "observed_on": DAY1, "row_hash": "h"}]
+
+    executor.merge(MergeSpec(odd), frame(spark, odd, rows))
+    again = executor.merge(
+        MergeSpec(odd), frame(spark, odd, [{**rows[0], "row_hash": "h2", "observed_on": DAY2}])
+    )
+
+    table = DeltaTable(f"{lake.removeprefix('file://')}/gold/odd_table")
+    assert table.metadata().description == "Rows a reader's \\ tools quote"
+    assert again == MergeResult("odd_table", 1, inserted=0, updated=1, unchanged=0)
+    assert table.to_pyarrow_table().to_pylist() == [{**rows[0], "row_hash": "h2", "observed_on": DAY2}]
+
+
+def test_the_executor_refuses_a_session_without_delta() -> None:
+    plain = types.SimpleNamespace(conf=types.SimpleNamespace(get=lambda key, default=None: default))
+
     with pytest.raises(
         RuntimeError, match=r"spark\.sql\.extensions=io\.delta\.sql\.DeltaSparkSessionExtension"
     ):
-        executor_for("delta-spark", spark=spark, lake_uri="/tmp/lake")  # noqa: S108
+        DeltaSparkExecutor(plain, "file:///tmp/lake")
 
 
-def test_delta_spark_key_checks_count_rows_and_report_bad_keys(spark: Any) -> None:
+def test_the_source_is_inspected_in_one_pass_and_bad_keys_are_named(spark: Any) -> None:
     good = frame(spark, QUARANTINE, [quarantined("k1", 0), quarantined("k1", 1), quarantined("k2", 0)])
     bad = frame(
         spark,
         QUARANTINE,
         [quarantined("k1", 0), quarantined("k1", 0), {**quarantined("k2", 0), "source_key": None}],
     )
+    events = frame(
+        spark, FCT_EVENTS, [event("e1", DAY1), event("e2", DAY2), {**event("e3", DAY2), "event_date": None}]
+    )
 
-    assert DeltaSparkExecutor._check_keys(QUARANTINE, good) == 3
-    assert DeltaSparkExecutor._check_keys(QUARANTINE, spark.createDataFrame([], QUARANTINE.ddl)) == 0
+    assert DeltaSparkExecutor._inspect_source(QUARANTINE, good) == (3, {"quarantined_on": [DAY1]})
+    empty = spark.createDataFrame([], QUARANTINE.ddl)
+    assert DeltaSparkExecutor._inspect_source(QUARANTINE, empty) == (0, {"quarantined_on": []})
+    rows, values = DeltaSparkExecutor._inspect_source(FCT_EVENTS, events)
+    assert (rows, sorted(map(str, values["event_date"]))) == (3, ["2024-05-01", "2024-05-02", "None"])
     with pytest.raises(ValueError) as raised:
-        DeltaSparkExecutor._check_keys(QUARANTINE, bad)
+        DeltaSparkExecutor._inspect_source(QUARANTINE, bad)
     assert str(raised.value) == (
         "source for quarantine has bad keys ['run_key', 'entity', 'source_key', 'record_index']: "
         "1 row(s) with a null key column (a null never matches: re-runs would duplicate); "
         "1 duplicated key(s), e.g. ('2024-05-01', 'events', 'k1', 0) (deduplicate the source before merging)"
     )
-
-
-class _Recorder:
-    """Stands in for delta.tables: records the builder calls and answers history() like Delta does."""
-
-    def __init__(self, spark: Any, existing: bool) -> None:
-        self.spark = spark
-        self.existing = existing
-        self.calls: list[tuple[Any, ...]] = []
-        self.version = 0
-
-    def module(self) -> Any:
-        recorder = self
-
-        class Chain:
-            def __init__(self, kind: str) -> None:
-                self.kind = kind
-
-            def __getattr__(self, name: str) -> Any:
-                def call(*args: Any, **kwargs: Any) -> Any:
-                    recorder.calls.append((self.kind, name, args, kwargs))
-                    if name == "execute" and self.kind == "merge":
-                        recorder.version += 1
-                    return self
-
-                return call
-
-        class FakeDeltaTable:
-            @staticmethod
-            def isDeltaTable(spark: Any, uri: str) -> bool:
-                return recorder.existing
-
-            @staticmethod
-            def createIfNotExists(spark: Any) -> Any:
-                recorder.calls.append(("create", "createIfNotExists", (), {}))
-                return Chain("create")
-
-            @staticmethod
-            def forPath(spark: Any, uri: str) -> Any:
-                recorder.calls.append(("table", "forPath", (uri,), {}))
-                return FakeDeltaTable()
-
-            def alias(self, name: str) -> Any:
-                return self
-
-            def merge(self, source: Any, predicate: str) -> Any:
-                recorder.calls.append(("merge", "merge", (source.count(), predicate), {}))
-                return Chain("merge")
-
-            def history(self, limit: int) -> Any:
-                metrics = {"numTargetRowsInserted": "2", "numTargetRowsUpdated": "1", "numSourceRows": "4"}
-                return recorder.spark.createDataFrame(
-                    [(recorder.version, "MERGE" if recorder.version else "CREATE TABLE", metrics)],
-                    "version bigint, operation string, operationMetrics map<string,string>",
-                )
-
-        module = types.ModuleType("delta.tables")
-        module.DeltaTable = FakeDeltaTable  # type: ignore[attr-defined]
-        return module
-
-
-def test_delta_spark_executor_builds_the_expected_delta_calls(
-    spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A call-sequence check of the delta-spark code path; the real behaviour runs in the delta-spark job."""
-    recorder = _Recorder(spark, existing=False)
-    monkeypatch.setitem(sys.modules, "delta", types.ModuleType("delta"))
-    monkeypatch.setitem(sys.modules, "delta.tables", recorder.module())
-    # The session check needs static confs this session does not have: build the executor around it.
-    executor = DeltaSparkExecutor.__new__(DeltaSparkExecutor)
-    executor.spark = spark
-    executor.lake_uri = "s3://bucket/lake"
-
-    rows = [event("e1", DAY1), event("e2", DAY2), event("e3", DAY2), event("e4", DAY3)]
-    result = executor.merge(MERGES["fct_events"], frame(spark, FCT_EVENTS, rows))
-
-    assert result == MergeResult("fct_events", source_rows=4, inserted=2, updated=1, unchanged=1)
-    create = [(name, args) for kind, name, args, _ in recorder.calls if kind == "create"]
-    assert create[0] == ("createIfNotExists", ())
-    assert ("location", ("s3://bucket/lake/gold/fct_events",)) in create
-    assert ("partitionedBy", ("event_date",)) in create
-    assert ("comment", (FCT_EVENTS.description,)) in create
-    assert [args for name, args in create if name == "property"] == list(TABLE_PROPERTIES.items())
-    columns = next(args[0] for name, args in create if name == "addColumns")
-    assert columns == spark.createDataFrame([], FCT_EVENTS.ddl).schema
-    assert create[-1] == ("execute", ())
-    merge_calls = [(name, args, kwargs) for kind, name, args, kwargs in recorder.calls if kind == "merge"]
-    assert merge_calls[0] == (
-        "merge",
-        (
-            4,
-            "t.event_key = s.event_key AND t.event_date IN "
-            "(DATE '2024-05-01', DATE '2024-05-02', DATE '2024-05-03')",
-        ),
-        {},
-    )
-    update = merge_calls[1]
-    assert update[0] == "whenMatchedUpdate"
-    assert update[2]["condition"] == MERGES["fct_events"].update_condition
-    assert update[2]["set"] == {name: f"s.{name}" for name in MERGES["fct_events"].update_columns}
-    assert [name for name, _, _ in merge_calls[2:]] == ["whenNotMatchedInsertAll", "execute"]
-
-    recorder.calls.clear()
-    executor.merge(MERGES["quarantine"], frame(spark, QUARANTINE, [quarantined("k1", 0)]))
-    assert [name for kind, name, _, _ in recorder.calls if kind == "merge"] == [
-        "merge",
-        "whenNotMatchedInsertAll",
-        "execute",
-    ]

@@ -65,7 +65,6 @@ def nights(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nig
                     manifest_uri=manifest_uri(lake, planned),
                     lake_uri=lake.as_uri(),
                     run_id=run_id,
-                    executor_name="deltalake",
                 )
                 result.summaries.append(summary)
                 result.tables_after.append(snapshot(lake))

@@ -111,7 +111,6 @@ def outcome(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, A
         manifest_uri=f"{lake.as_uri()}/{run_prefix}/manifest.json",
         lake_uri=lake.as_uri(),
         run_id="exec-1",
-        executor_name="deltalake",
     )
 
     def rows(table: Any) -> list[dict[str, Any]]:

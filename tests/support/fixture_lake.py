@@ -45,7 +45,7 @@ _ARROW_TYPES = {
     "date": pa.date32(),
     "array<string>": pa.list_(pa.field("element", pa.string())),
     "array<bigint>": pa.list_(pa.field("element", pa.int64())),
-}  # what the delta-rs executor writes (Delta timestamp = Arrow timestamp[us, UTC]; list child "element")
+}  # the Arrow types of the Delta schema (Delta timestamp = Arrow timestamp[us, UTC]; list child "element")
 
 
 def arrow_schema(spec: TableSpec) -> pa.Schema:

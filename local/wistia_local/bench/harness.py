@@ -13,7 +13,6 @@ import datetime as dt
 import json
 import os
 import shutil
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -229,68 +228,6 @@ def _rss_bytes(pid: int) -> int:
     except OSError:
         return 0
     return int(fields[1]) * PAGE_SIZE
-
-
-# -- the Transform in this process ---------------------------------------------------------------------
-
-
-@dataclass
-class InProcessTransform:
-    """An EMR runner for LocalAws that runs the job's `run_transform` in this process's SparkSession
-    (mirroring the bucket to files around it, as local_emr.py does), or only records the job when
-    `record_only` (the benchmark runs the transform itself later, from a copy of the lake)."""
-
-    workdir: Workdir
-    s3: Any
-    spark: Any = None
-    record_only: bool = False
-    jobs: list[dict[str, str]] = field(default_factory=list)
-    summaries: list[dict[str, Any]] = field(default_factory=list)
-
-    def __call__(self, job: dict[str, Any]) -> None:
-        arguments = [str(arg) for arg in job["JobDriver"]["SparkSubmit"].get("EntryPointArguments", [])]
-        options = dict(zip(arguments[::2], arguments[1::2], strict=True))
-        bucket = options["--lake"][len("s3://") :].split("/", 1)[0]
-        self.workdir.save_bucket(self.s3, bucket)
-        local = {key: self._local_uri(value) for key, value in options.items()}
-        self.jobs.append(local)
-        if self.record_only:
-            return
-        started = time.time()
-        self.summaries.append(
-            run_transform_in(
-                self.spark,
-                manifest_uri=local["--manifest"],
-                lake_uri=local["--lake"],
-                run_id=local["--run-id"],
-            )
-        )
-        self.workdir.import_changes(self.s3, bucket, since=started)
-
-    def _local_uri(self, value: str) -> str:
-        if not value.startswith("s3://"):
-            return value
-        bucket, _, key = value[len("s3://") :].partition("/")
-        base = self.workdir.bucket_uri(bucket)
-        return f"{base}/{key}" if key else base
-
-
-def spark_session() -> Any:
-    """The job's own local session (`build_session(local=True)`), workers on this interpreter."""
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
-    from wistia_spark.session import build_session  # noqa: PLC0415
-
-    return build_session("wistia-bench", local=True)
-
-
-def run_transform_in(spark: Any, *, manifest_uri: str, lake_uri: str, run_id: str) -> dict[str, Any]:
-    from wistia_spark.job import run_transform  # noqa: PLC0415
-
-    summary: dict[str, Any] = run_transform(
-        spark, manifest_uri=manifest_uri, lake_uri=lake_uri, run_id=run_id, executor_name="deltalake"
-    )
-    return summary
 
 
 # -- small helpers -----------------------------------------------------------------------------------

@@ -35,14 +35,12 @@ from unittest import mock
 from wistia_local.bench.harness import (
     UNLIMITED_RPM,
     BenchContext,
-    InProcessTransform,
     median,
     pipeline_session,
     ratio,
-    run_transform_in,
-    spark_session,
 )
 from wistia_local.bench.report import BenchResult, Target
+from wistia_local.local_emr import InProcessEmrRunner, delta_session
 
 NAME = "incremental_cost"
 TARGET = Target("<", 1.5)
@@ -83,7 +81,9 @@ def build_lake(ctx: BenchContext, scenario: Scenario, days: int, spark: Any) -> 
     environment = {"WISTIA_REQUESTS_PER_MINUTE": UNLIMITED_RPM, "INITIAL_WINDOW_DAYS": str(days)}
     with pipeline_session(workdir, preset=scenario.preset, environment=environment) as session:
         s3 = session.aws.client("s3")
-        runner = InProcessTransform(session.pipeline.workdir, s3, spark=spark)
+        runner = InProcessEmrRunner(
+            workdir=session.pipeline.workdir, s3=s3, log_dir=workdir / "logs", spark=spark
+        )
         session.aws.set_emr_runner(runner)
         first = session.night({}, name=f"history-{days}d")
         _check(first.status, first.cause)
@@ -143,7 +143,6 @@ class _TimedExecutor:
     def __init__(self, inner: Any, seconds: dict[str, float]) -> None:
         self._inner = inner
         self._seconds = seconds
-        self.name = inner.name
 
     def table_uri(self, table: Any) -> Any:
         return self._inner.table_uri(table)
@@ -164,14 +163,14 @@ class _TimedExecutor:
 
 @contextlib.contextmanager
 def timed_merges() -> Iterator[dict[str, float]]:
-    from wistia_spark.merge import executor_for as original  # noqa: PLC0415
+    from wistia_spark.merge import DeltaSparkExecutor  # noqa: PLC0415
 
     seconds: dict[str, float] = defaultdict(float)
 
-    def executor_for(name: str, *, spark: Any, lake_uri: str) -> Any:
-        return _TimedExecutor(original(name, spark=spark, lake_uri=lake_uri), seconds)
+    def timed_executor(spark: Any, lake_uri: str) -> Any:
+        return _TimedExecutor(DeltaSparkExecutor(spark, lake_uri), seconds)
 
-    with mock.patch("wistia_spark.job.executor_for", executor_for):
+    with mock.patch("wistia_spark.job.DeltaSparkExecutor", timed_executor):
         yield seconds
 
 
@@ -183,9 +182,11 @@ def time_new_night(ctx: BenchContext, lake: Lake, spark: Any, attempt: int) -> d
     shutil.copytree(lake.lake_dir, copy)
     original, replacement = lake.lake_dir.resolve().as_uri(), copy.resolve().as_uri()
     job = {key: value.replace(original, replacement) for key, value in lake.job.items()}
+    from wistia_spark.job import run_transform  # noqa: PLC0415 - pyspark only when the benchmark runs
+
     with timed_merges() as per_table:
         started = time.perf_counter()
-        summary = run_transform_in(
+        summary = run_transform(
             spark, manifest_uri=job["--manifest"], lake_uri=job["--lake"], run_id=job["--run-id"]
         )
         seconds = time.perf_counter() - started
@@ -207,7 +208,7 @@ def alternating(first: int, second: int, repeats: int) -> list[int]:
 def run(ctx: BenchContext) -> BenchResult:
     scenario = QUICK if ctx.quick else FULL
     result = BenchResult(NAME)
-    spark = spark_session()
+    spark = delta_session()
     lakes = {days: build_lake(ctx, scenario, days, spark) for days in (scenario.short, scenario.long)}
     order = alternating(scenario.short, scenario.long, scenario.repeats)
     timings: dict[int, list[dict[str, Any]]] = {days: [] for days in lakes}

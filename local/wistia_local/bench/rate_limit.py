@@ -29,12 +29,12 @@ from typing import Any
 
 from wistia_local.bench.harness import (
     BenchContext,
-    InProcessTransform,
     RequestSampler,
     pipeline_session,
     ratio,
 )
 from wistia_local.bench.report import BenchResult, Target
+from wistia_local.local_emr import InProcessEmrRunner
 
 NAME = "rate_limit"
 WISTIA_PER_MINUTE = 600
@@ -140,7 +140,12 @@ def measure(
         environment={"WISTIA_ACCOUNT_RATE_LIMIT": f"{scenario.account_rate_limit:g}"},
     ) as session:
         session.aws.set_emr_runner(
-            InProcessTransform(session.pipeline.workdir, session.aws.client("s3"), record_only=True)
+            InProcessEmrRunner(
+                workdir=session.pipeline.workdir,
+                s3=session.aws.client("s3"),
+                log_dir=session.pipeline.workdir.root / "logs",
+                record_only=True,
+            )
         )
         end = session.sim.now.date() - dt.timedelta(days=1)
         start = end - dt.timedelta(days=scenario.days - 1)

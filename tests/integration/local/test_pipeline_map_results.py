@@ -2,25 +2,23 @@
 under the run's own metadata, and never into the execution's state (256 KiB, States.DataLimitExceeded).
 
 The real ASL, template and Lambda handlers run against the Wistia simulator as in the end-to-end tests,
-but Transform fails before spark-submit (`LocalEmrRunner.fail_next_with`): the Maps are what is tested
+but Transform fails before spark-submit (the EMR runner's `fail_next_with`): the Maps are what is tested
 here, and the run ends through RecordFailure without Spark.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from support.api import CLOCK_DATE, TOKEN
+from support.api import CLOCK_DATE
+from support.local_world import local_pipeline
 from wistia_local.aws_local import LocalAws
 from wistia_local.local_run import LocalPipeline
-from wistia_local.workdir import Workdir
-from wistia_simulator import SimulatorConfig, WistiaSimulator
 
 pytestmark = pytest.mark.serial  # one moto server per process (LocalAws), for the module
 
@@ -42,30 +40,17 @@ class Run:
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
-    saved_environment = dict(os.environ)
-    config = SimulatorConfig(preset="demo", seed=7, date=CLOCK_DATE, token=TOKEN)
-    try:
-        with WistiaSimulator(config) as sim, LocalAws() as aws:
-            pipeline = LocalPipeline(
-                aws,
-                Workdir(tmp_path_factory.mktemp("workdir")),
-                wistia_base_url=sim.base_url,
-                wistia_token=TOKEN,
-                clock_date=lambda: sim.now.date(),  # noqa: PLW0108 - now moves with the clock
-                on_event=lambda message: None,
-                extra_environment={
-                    "POWERTOOLS_LOG_LEVEL": "WARNING",
-                    "WISTIA_MAX_TRIES": "2",
-                    "MEDIA_BATCH_SIZE": "2",  # several batches, so several child results
-                },
-            )
-            pipeline.emr.fail_next_with = NO_SPARK
-            arn = pipeline.start({"run_date": CLOCK_DATE.isoformat()}, name="map-results-1")
-            description = pipeline.wait(arn, timeout_seconds=600)
-            yield Run(aws, pipeline, description, pipeline.history(arn))
-    finally:
-        os.environ.clear()
-        os.environ.update(saved_environment)
+    environment = {
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+        "WISTIA_MAX_TRIES": "2",
+        "MEDIA_BATCH_SIZE": "2",  # several batches, so several child results
+    }
+    workdir = tmp_path_factory.mktemp("workdir")
+    with local_pipeline(workdir, environment) as (_, aws, pipeline):
+        pipeline.emr.fail_next_with = NO_SPARK
+        arn = pipeline.start({"run_date": CLOCK_DATE.isoformat()}, name="map-results-1")
+        description = pipeline.wait(arn, timeout_seconds=600)
+        yield Run(aws, pipeline, description, pipeline.history(arn))
 
 
 def test_the_run_got_past_the_maps_and_failed_at_transform(run: Run) -> None:

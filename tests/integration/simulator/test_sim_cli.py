@@ -64,7 +64,14 @@ def test_serve_starts_answers_and_stops_on_ctrl_c() -> None:
     env["WISTIA_API_TOKEN"] = "cli-token"
     command = [sys.executable, "-c", RUN_SIM, "sim", "serve", "--port", "0", "--date", "2026-11-20"]
     with subprocess.Popen(  # noqa: S603 (this interpreter, fixed arguments)
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        # As from a shell: Ctrl-C delivered. A test process may run with SIGINT ignored (seen under
+        # xdist), and an ignored SIGINT is inherited, so Python would never raise KeyboardInterrupt.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509
     ) as process:
         try:
             assert process.stdout is not None

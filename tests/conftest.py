@@ -1,0 +1,34 @@
+"""How `make test` spreads the suite over xdist workers (`--dist loadgroup`): a group runs in one worker,
+its tests in collection order and back to back, beside everything else.
+
+- `spark`: every test under tests/spark, so one worker starts one JVM (a session costs seconds) and each
+  module-scoped fixture runs once.
+- `serial-<module>`: each module of tests marked `serial`. Such a module keeps a moto server (LocalAws)
+  alive across its tests; no other test may run in its process meanwhile, since a `mock_aws()` resets
+  moto's backends under it. Separate modules run in separate workers at once.
+
+End-to-end tests (`e2e`) run whole nights of the pipeline, with the cores shared by the other workers: they
+get E2E_TIMEOUT_SECONDS unless they set their own timeout, instead of pyproject's 300 s per test.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+SPARK_TESTS = Path(__file__).parent / "spark"
+E2E_TIMEOUT_SECONDS = 900
+
+
+# tryfirst: xdist's worker turns the mark into the `@<group>` suffix its scheduler groups by, in its own hook
+# of this name, which pluggy would otherwise call first (it was registered earlier), before the mark is there.
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SPARK_TESTS in item.path.parents:
+            item.add_marker(pytest.mark.xdist_group("spark"))
+        elif item.get_closest_marker("serial"):
+            item.add_marker(pytest.mark.xdist_group(f"serial-{item.path.stem}"))
+        if item.get_closest_marker("e2e") and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(E2E_TIMEOUT_SECONDS))
