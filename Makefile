@@ -77,10 +77,11 @@ format: setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# Three workers on CI's two cores: the serial group (tests/conftest.py) mostly waits (retries, the Step
-# Functions interpreter), so the other two keep the cores busy beside it.
+# Four workers on CI's two cores: three run the long groups of tests/conftest.py (Spark; the fault matrix;
+# the other nights), which wait much of their time (retries, the Step Functions interpreter), and the
+# fourth runs the rest beside them.
 test: setup lint
-	$(BIN)/pytest -n 3 --dist loadgroup
+	$(BIN)/pytest -n 4 --dist loadgroup
 
 # Re-pin every transitive dependency from a fresh resolve of the requirements files.
 lock:

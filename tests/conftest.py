@@ -3,12 +3,13 @@ its tests in collection order and back to back, beside everything else.
 
 - `spark`: every test under tests/spark, so one worker starts one JVM (a session costs seconds) and each
   module-scoped fixture runs once.
-- `serial-<module>`: each module of tests marked `serial`. Such a module keeps a moto server (LocalAws)
-  alive across its tests; no other test may run in its process meanwhile, since a `mock_aws()` resets
-  moto's backends under it. Separate modules run in separate workers at once.
+- `serial-<module>`: each module of tests marked `serial`, unless it names its own `xdist_group` (modules
+  that run nights in this process's Delta session share one, and so one JVM). Such a module keeps a moto
+  server (LocalAws) alive across its tests; no other test may run in its process meanwhile, since a
+  `mock_aws()` resets moto's backends under it. Separate groups run in separate workers at once.
 
-End-to-end tests (`e2e`) run whole nights of the pipeline, with the cores shared by the other workers: they
-get E2E_TIMEOUT_SECONDS unless they set their own timeout, instead of pyproject's 300 s per test.
+Spark and end-to-end (`e2e`) tests run jobs and whole nights with the cores shared by the other workers:
+they get SLOW_TIMEOUT_SECONDS unless they set their own timeout, instead of pyproject's 300 s per test.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 import pytest
 
 SPARK_TESTS = Path(__file__).parent / "spark"
-E2E_TIMEOUT_SECONDS = 900
+SLOW_TIMEOUT_SECONDS = 900
 
 
 # tryfirst: xdist's worker turns the mark into the `@<group>` suffix its scheduler groups by, in its own hook
@@ -26,9 +27,10 @@ E2E_TIMEOUT_SECONDS = 900
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if SPARK_TESTS in item.path.parents:
+        spark = SPARK_TESTS in item.path.parents
+        if spark:
             item.add_marker(pytest.mark.xdist_group("spark"))
-        elif item.get_closest_marker("serial"):
+        elif item.get_closest_marker("serial") and not item.get_closest_marker("xdist_group"):
             item.add_marker(pytest.mark.xdist_group(f"serial-{item.path.stem}"))
-        if item.get_closest_marker("e2e") and not item.get_closest_marker("timeout"):
-            item.add_marker(pytest.mark.timeout(E2E_TIMEOUT_SECONDS))
+        if (spark or item.get_closest_marker("e2e")) and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(SLOW_TIMEOUT_SECONDS))
