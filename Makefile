@@ -77,11 +77,11 @@ format: setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# Four workers on CI's two cores: three run the long groups of tests/conftest.py (Spark; the fault matrix;
-# the other nights), which wait much of their time (retries, the Step Functions interpreter), and the
-# fourth runs the rest beside them.
+# Three workers on CI's two cores: two run the long groups of tests/conftest.py (Spark; the serial
+# modules, which wait much of their time on retries and the Step Functions interpreter), the third runs
+# the rest beside them. More workers start more JVMs than two cores carry.
 test: setup lint
-	$(BIN)/pytest -n 4 --dist loadgroup
+	$(BIN)/pytest -n 3 --dist loadgroup
 
 # Re-pin every transitive dependency from a fresh resolve of the requirements files.
 lock:

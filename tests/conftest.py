@@ -3,10 +3,10 @@ its tests in collection order and back to back, beside everything else.
 
 - `spark`: every test under tests/spark, so one worker starts one JVM (a session costs seconds) and each
   module-scoped fixture runs once.
-- `serial-<module>`: each module of tests marked `serial`, unless it names its own `xdist_group` (modules
-  that run nights in this process's Delta session share one, and so one JVM). Such a module keeps a moto
-  server (LocalAws) alive across its tests; no other test may run in its process meanwhile, since a
-  `mock_aws()` resets moto's backends under it. Separate groups run in separate workers at once.
+- `serial`: the tests marked `serial`, one module after another. Such a module keeps a moto server
+  (LocalAws) alive across its tests, and no other test may run in its process meanwhile, since a
+  `mock_aws()` resets moto's backends under it; the modules that run nights share the worker's one Delta
+  session (one JVM, warm after the first night).
 
 Spark and end-to-end (`e2e`) tests run jobs and whole nights with the cores shared by the other workers:
 they get SLOW_TIMEOUT_SECONDS unless they set their own timeout, instead of pyproject's 300 s per test.
@@ -30,7 +30,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         spark = SPARK_TESTS in item.path.parents
         if spark:
             item.add_marker(pytest.mark.xdist_group("spark"))
-        elif item.get_closest_marker("serial") and not item.get_closest_marker("xdist_group"):
-            item.add_marker(pytest.mark.xdist_group(f"serial-{item.path.stem}"))
+        elif item.get_closest_marker("serial"):
+            item.add_marker(pytest.mark.xdist_group("serial"))
         if (spark or item.get_closest_marker("e2e")) and not item.get_closest_marker("timeout"):
             item.add_marker(pytest.mark.timeout(SLOW_TIMEOUT_SECONDS))

@@ -29,7 +29,7 @@ from wistia_local.local_run import LocalPipeline
 from wistia_local.workdir import Workdir
 from wistia_simulator import FaultProfile, WistiaSimulator
 
-pytestmark = [pytest.mark.e2e, pytest.mark.serial, pytest.mark.xdist_group("serial-nights")]
+pytestmark = [pytest.mark.e2e, pytest.mark.serial]
 
 
 @dataclass

@@ -13,7 +13,7 @@ from support.api import CLOCK_DATE
 from wistia_local.local_emr import InProcessEmrRunner
 from wistia_local.simulate import simulate, write_report
 
-pytestmark = [pytest.mark.e2e, pytest.mark.serial, pytest.mark.xdist_group("serial-nights")]
+pytestmark = [pytest.mark.e2e, pytest.mark.serial]
 
 
 def test_two_faulty_nights_reconcile_with_zero_mismatches(tmp_path: Path) -> None:

@@ -35,7 +35,7 @@ def test_two():
 """
 
 
-def test_a_serial_modules_tests_share_one_worker_under_loadgroup(tmp_path: Path) -> None:
+def test_serial_tests_share_one_worker_under_loadgroup(tmp_path: Path) -> None:
     (tmp_path / "conftest.py").write_text((TESTS / "conftest.py").read_text())
     (tmp_path / "pytest.ini").write_text("[pytest]\nmarkers =\n    serial: kept in one worker\n")
     for index in range(3):
@@ -52,13 +52,12 @@ def test_a_serial_modules_tests_share_one_worker_under_loadgroup(tmp_path: Path)
     )
 
     assert done.returncode == 0, done.stdout + done.stderr
-    ran = re.findall(r"\[(gw\d)\] .*PASSED (test_\w+)\.py::(test_\w+)(@[\w-]+)?", done.stdout)
+    ran = re.findall(r"\[(gw\d)\] .*PASSED (test_\w+\.py::test_\w+)(@[\w-]+)?", done.stdout)
     assert len(ran) == 12, done.stdout
-    for index in range(3):
-        module = f"test_serial_{index}"
-        tests = [(worker, test, group) for worker, name, test, group in ran if name == module]
-        assert [(test, group) for _, test, group in tests] == [
-            ("test_one", f"@serial-{module}"),
-            ("test_two", f"@serial-{module}"),
-        ], "grouped, in collection order"
-        assert len({worker for worker, _, _ in tests}) == 1, tests
+    serial = [(worker, test, group) for worker, test, group in ran if test.startswith("test_serial")]
+    assert [(test, group) for _, test, group in serial] == [
+        (f"test_serial_{index}.py::{test}", "@serial")
+        for index in range(3)
+        for test in ("test_one", "test_two")
+    ], "one group, in collection order"
+    assert len({worker for worker, _, _ in serial}) == 1, serial
