@@ -77,9 +77,10 @@ format: setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# Three workers on CI's two cores: two run the long groups of tests/conftest.py (Spark; the serial
-# modules, which wait much of their time on retries and the Step Functions interpreter), the third runs
-# the rest beside them. More workers start more JVMs than two cores carry.
+# Three workers on CI's two cores: two run the long groups of tests/conftest.py, each with one Delta
+# session (the Spark tests and some serial modules; the other serial modules, which wait much of their
+# time on retries and the Step Functions interpreter), the third runs the rest beside them. More workers
+# start more JVMs than two cores carry.
 test: setup lint
 	$(BIN)/pytest -n 3 --dist loadgroup
 

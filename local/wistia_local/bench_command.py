@@ -1,5 +1,6 @@
 """`wistia-pipeline bench`: the benchmark suite (API efficiency, rate-limit use, incremental cost, end to
-end, footprint), each figure against its target, written to `bench/results/<date>.json` and `.md`."""
+end, footprint, the local JVM's flags), each figure against its target, written to
+`bench/results/<date>.json` and `.md`."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 from wistia_local.errors import CommandError
 
 DEFAULT_SCRATCH = Path(".wistia/bench")
-NAMES = ("api_efficiency", "footprint", "rate_limit", "end_to_end", "incremental_cost")
+NAMES = ("api_efficiency", "footprint", "rate_limit", "end_to_end", "incremental_cost", "local_jvm")
 
 
 def register(subparsers: Any) -> None:

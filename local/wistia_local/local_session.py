@@ -1,5 +1,6 @@
-"""Glue for `wistia-pipeline run`: the simulated account that persists across runs, one execution,
-its summary on screen and in the workdir, and a few lines of insight from the gold views."""
+"""Glue for the local commands: the simulated account that persists across `wistia-pipeline run`s, one
+execution, its summary on screen and in the workdir, and a few lines of insight from the gold views; and
+`simulated_pipeline`, the simulator-bound pipeline that `simulate`, the benchmarks and the tests share."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ import contextlib
 import datetime as dt
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from wistia_local.aws_local import LocalAws
 from wistia_local.errors import CommandError
+from wistia_local.local_emr import EmrRunner, LocalEmrRunner
 from wistia_local.local_run import REGION, ExecutionReport, LocalPipeline, new_token
 from wistia_local.workdir import Workdir
 
@@ -50,6 +52,39 @@ def wistia_api(
     with WistiaSimulator(config) as sim:
         workdir.write_json(SIMULATOR_FILE, {"preset": preset, "seed": seed, "origin": sim.origin.isoformat()})
         yield sim.base_url, token, sim
+
+
+@contextlib.contextmanager
+def simulated_pipeline(
+    workdir: Path,
+    config: Any,
+    *,
+    environment: dict[str, str] | None = None,
+    emr_runner: Callable[..., EmrRunner] = LocalEmrRunner,
+) -> Iterator[tuple[Any, LocalAws, LocalPipeline]]:
+    """(simulator, moto, pipeline): a `WistiaSimulator` of `config` (a `SimulatorConfig`), and the pipeline
+    deployed in moto from `workdir`, bound to the simulator with its token and clock. `environment` goes
+    to the Lambdas on top of the template's. The process environment, which LocalAws points at moto, is
+    restored afterwards."""
+    from wistia_simulator import WistiaSimulator  # noqa: PLC0415
+
+    saved = dict(os.environ)
+    try:
+        with WistiaSimulator(config) as sim, LocalAws(region=REGION) as aws:
+            pipeline = LocalPipeline(
+                aws,
+                Workdir(workdir),
+                wistia_base_url=sim.base_url,
+                wistia_token=config.token,
+                clock_date=lambda: sim.now.date(),  # noqa: PLW0108 - the clock moves
+                on_event=lambda message: None,
+                extra_environment=environment,
+                emr_runner=emr_runner,
+            )
+            yield sim, aws, pipeline
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 def run_locally(

@@ -18,11 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wistia_local.aws_local import LocalAws
 from wistia_local.local_emr import EmrRunner, LocalEmrRunner
 from wistia_local.local_run import LocalPipeline, new_token
+from wistia_local.local_session import simulated_pipeline
 from wistia_local.reconcile import Reconciliation, read_tables, reconcile
-from wistia_local.workdir import Workdir
 
 TRACKED = ("fct_events", "fct_media_daily", "fct_media_engagement", "dim_media", "dim_visitor")
 
@@ -122,26 +121,15 @@ def simulate(
 ) -> Simulation:
     """N nights of the pipeline against an advancing simulator, each reconciled with its ground truth.
     Transform runs spark-submit in EMR's layout unless a test passes `InProcessEmrRunner`."""
-    from wistia_simulator import FaultProfile, SimulatorConfig, WistiaSimulator  # noqa: PLC0415
+    from wistia_simulator import FaultProfile, SimulatorConfig  # noqa: PLC0415
 
     if workdir.exists():
         shutil.rmtree(workdir)  # a simulation starts from nothing: its account and lake are its own
-    state = Workdir(workdir)
     profile = FaultProfile.parse(faults)
-    token = new_token()
     simulation = Simulation(preset=preset, seed=seed, faults=faults)
-    config = SimulatorConfig(preset=preset, seed=seed, date=start, token=token)
-    with WistiaSimulator(config) as sim, LocalAws() as aws:
-        pipeline = LocalPipeline(
-            aws,
-            state,
-            wistia_base_url=sim.base_url,
-            wistia_token=token,
-            clock_date=lambda: sim.now.date(),  # noqa: PLW0108 - the clock moves
-            on_event=lambda message: None,
-            extra_environment={"POWERTOOLS_LOG_LEVEL": "ERROR"},
-            emr_runner=emr_runner,
-        )
+    config = SimulatorConfig(preset=preset, seed=seed, date=start, token=new_token())
+    quiet = {"POWERTOOLS_LOG_LEVEL": "ERROR"}
+    with simulated_pipeline(workdir, config, environment=quiet, emr_runner=emr_runner) as (sim, _, pipeline):
         covered_from: dt.date | None = None
         for number in range(days):
             if number:

@@ -29,7 +29,7 @@ from wistia_local.local_run import LocalPipeline
 from wistia_local.workdir import Workdir
 from wistia_simulator import FaultProfile, WistiaSimulator
 
-pytestmark = [pytest.mark.e2e, pytest.mark.serial]
+pytestmark = [pytest.mark.e2e, pytest.mark.serial("spark")]  # tests/conftest.py
 
 
 @dataclass

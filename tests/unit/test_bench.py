@@ -6,15 +6,17 @@ No benchmark runs here and nothing is timed: the figures themselves come from `w
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from typing import Any
 
 import pytest
 
 from wistia_local import bench_command, cli
-from wistia_local.bench import bounds, end_to_end, incremental_cost, rate_limit
+from wistia_local.bench import bounds, end_to_end, incremental_cost, local_jvm, rate_limit
 from wistia_local.bench.report import BenchResult, Figure, Target, format_value, markdown_table
 from wistia_local.bench.runner import BENCHMARKS, results_stem
+from wistia_local.local_emr import LOCAL_JAVA_OPTIONS
 
 D = dt.date(2026, 11, 20)
 
@@ -213,6 +215,22 @@ def test_scenarios_scale_the_simulator_and_the_pipeline_alike(
 def test_lakes_alternate_so_drift_falls_on_both() -> None:
     assert incremental_cost.alternating(30, 365, 2) == [30, 365, 365, 30]
     assert incremental_cost.alternating(7, 30, 1) == [7, 30]
+
+
+def test_each_merge_night_updates_some_keys_of_the_night_before_and_adds_new_ones() -> None:
+    nights = [set(local_jvm.night_keys(night)) for night in range(4)]
+
+    assert len(nights[0]) == local_jvm.FIRST_ROWS
+    for before, tonight in itertools.pairwise(nights):
+        assert len(tonight) == local_jvm.NIGHT_ROWS
+        assert len(tonight & before) == local_jvm.NIGHT_OVERLAP
+        assert not (tonight - before) & set().union(*nights[: nights.index(before)])
+
+
+def test_the_jvm_flags_run_in_an_order_that_spreads_drift() -> None:
+    order = local_jvm.run_order()
+
+    assert order == order[::-1] and set(order) == {local_jvm.DEFAULT_OPTIONS, LOCAL_JAVA_OPTIONS}
 
 
 def test_end_to_end_split_adds_up_to_the_wall_time() -> None:

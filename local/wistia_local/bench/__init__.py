@@ -7,6 +7,7 @@ One module per measurement, each a `run(ctx) -> BenchResult` of figures and the 
 - incremental_cost: the Transform of one new night on 30 vs 365 days of history
 - end_to_end: `make demo` and `simulate --days 7`, and where their time goes
 - footprint: the Lambda bundle's size, the handlers' cold imports, the Spark job's peak memory
+- local_jvm: local Delta merges with the JVM's default flags vs the local driver's, alone and three at once
 
 runner.py runs them and writes `bench/results/<date>.json` and `.md`; bounds.py holds the lower-bound
 arithmetic, harness.py the shared set-up and samplers, probe.py the timed `wistia-pipeline` child.

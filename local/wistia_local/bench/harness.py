@@ -22,7 +22,7 @@ from typing import Any, Self
 
 from wistia_local.aws_local import LocalAws
 from wistia_local.local_run import LocalPipeline, _top_level_states, new_token
-from wistia_local.workdir import Workdir
+from wistia_local.local_session import simulated_pipeline
 
 BENCH_DATE = dt.date(2026, 11, 20)
 """Every benchmark's simulated 'today': the account (and its weekly traffic pattern) is the same each run."""
@@ -111,34 +111,20 @@ def pipeline_session(
 ) -> Iterator[PipelineSession]:
     """A simulator (its rate limit `rate_limit` per window, 0 = none) and the local pipeline bound to it,
     in a fresh workdir. The Lambda environment gets `environment` on top of the template's."""
-    from wistia_simulator import SimulatorConfig, WistiaSimulator  # noqa: PLC0415
+    from wistia_simulator import SimulatorConfig  # noqa: PLC0415
 
-    saved = dict(os.environ)
-    token = new_token()
     config = SimulatorConfig(
         preset=preset,
         seed=SEED,
         date=date,
-        token=token,
+        token=new_token(),
         rate_limit_per_minute=rate_limit,
         rate_window_seconds=rate_window_seconds,
     )
-    try:
-        with WistiaSimulator(config) as sim, LocalAws() as aws:
-            pipeline = LocalPipeline(
-                aws,
-                Workdir(workdir),
-                wistia_base_url=sim.base_url,
-                wistia_token=token,
-                clock_date=lambda: sim.now.date(),  # noqa: PLW0108 - the clock moves
-                on_event=lambda message: None,
-                extra_environment={"POWERTOOLS_LOG_LEVEL": "ERROR", **(environment or {})},
-            )
-            yield PipelineSession(sim=sim, aws=aws, pipeline=pipeline)
-            pipeline.save()
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    quiet = {"POWERTOOLS_LOG_LEVEL": "ERROR", **(environment or {})}
+    with simulated_pipeline(workdir, config, environment=quiet) as (sim, aws, pipeline):
+        yield PipelineSession(sim=sim, aws=aws, pipeline=pipeline)
+        pipeline.save()
 
 
 # -- samplers ----------------------------------------------------------------------------------------

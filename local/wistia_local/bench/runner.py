@@ -18,18 +18,20 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from wistia_local.bench import api_efficiency, end_to_end, footprint, incremental_cost, rate_limit
+from wistia_local.bench import api_efficiency, end_to_end, footprint, incremental_cost, local_jvm, rate_limit
 from wistia_local.bench.harness import BenchContext, Log
 from wistia_local.bench.report import BenchResult, markdown_table, write_results
 from wistia_local.template import REPO_ROOT
 
-# Run order: the standard preset's nights first (footprint reuses them), the in-process Spark last.
+# Run order: the standard preset's nights first (footprint reuses them), then Spark (in this process, then
+# in child sessions).
 BENCHMARKS: dict[str, Callable[[BenchContext], BenchResult]] = {
     api_efficiency.NAME: api_efficiency.run,
     footprint.NAME: footprint.run,
     rate_limit.NAME: rate_limit.run,
     end_to_end.NAME: end_to_end.run,
     incremental_cost.NAME: incremental_cost.run,
+    local_jvm.NAME: local_jvm.run,
 }
 DEFAULT_OUT = REPO_ROOT / "bench" / "results"
 
