@@ -5,7 +5,7 @@ Three at once is `make test` on CI: three pytest workers on two cores, two of th
 (tests/spark and the serial end-to-end group) and the CLI's tests running spark-submit beside them. Alone
 is `make demo`'s one spark-submit per night.
 
-Each session is a child process (`python -m wistia_local.bench.local_jvm OPTIONS LAKE`) that starts a
+Each session is a child process (`python -m wistia_local.bench.local_jvm OPTIONS LAKE NIGHTS`) that starts a
 session with `session_conf` (the template's Delta set-up and this machine's settings) but the JVM options
 under test, then merges a fixed workload into an empty fct_events through the job's own
 `DeltaSparkExecutor`: a first night of `FIRST_ROWS` rows, then nights of `NIGHT_ROWS` rows that overlap the
