@@ -41,9 +41,11 @@ class Part:
     objects: list[WrittenObject] = field(default_factory=list)
     failed: list[dict[str, str]] = field(default_factory=list)
     gone: list[str] = field(default_factory=list)
+    spread: dict[str, int] | None = None
+    """Events parts: how the day bucket's events sit against its UTC day (event_ingest.day_spread)."""
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        body: dict[str, Any] = {
             "unit": self.unit,
             "stream": self.stream,
             "objects": [asdict(obj) for obj in self.objects],
@@ -51,6 +53,9 @@ class Part:
             "gone": self.gone,
             "records": sum(obj.records for obj in self.objects),
         }
+        if self.spread is not None:
+            body["spread"] = self.spread
+        return body
 
 
 # -- key layout ----------------------------------------------------------------------------------------

@@ -13,8 +13,9 @@ import datetime as dt
 import json
 import logging
 import threading
+import time
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from types import TracebackType
 from typing import Any, Literal, Self, TypeVar
 from urllib.parse import quote
@@ -47,7 +48,7 @@ from wistia_ingest.models import (
     Visitor,
     WistiaModel,
 )
-from wistia_ingest.pagination import Page, iter_pages
+from wistia_ingest.pagination import Page, PageRequest, ServedSizes, iter_pages
 from wistia_ingest.rate_limiter import TokenBucket
 from wistia_ingest.retry import RetryPolicy, parse_retry_after
 
@@ -125,6 +126,7 @@ class WistiaClient:
         if rate_limiter is None and config.requests_per_minute is not None:
             rate_limiter = TokenBucket(config.requests_per_minute, config.rate_burst)
         self._limiter = rate_limiter
+        self.served_sizes = ServedSizes()
         self._http = httpx.Client(
             base_url=config.base_url,
             headers={
@@ -195,11 +197,12 @@ class WistiaClient:
     ) -> Iterator[Page]:
         """Every page of a paginated endpoint, in order (see pagination.py for the stopping rules)."""
         return iter_pages(
-            self.get_array,
+            self._get_page,
             path,
             _clean_params(params),
             per_page=per_page if per_page is not None else self.config.per_page,
             max_pages=max_pages if max_pages is not None else self.config.max_pages,
+            sizes=self.served_sizes,
         )
 
     # -- typed endpoints ------------------------------------------------------------------------------
@@ -341,10 +344,20 @@ class WistiaClient:
 
     def _get(self, path: str, params: Mapping[str, Any] | None, shape: Shape) -> Any:
         query = _clean_params(params)
+        return self._retried(path, lambda: self._send_once("GET", path, query, shape))
 
-        def attempt() -> Any:
-            return self._send_once("GET", path, query, shape)
+    def _get_page(self, path: str, params: dict[str, Any], request: PageRequest) -> Page:
+        """One page; a retry after a read timeout asks it at half the rows (`PageRequest.shrink`)."""
 
+        def attempt() -> Page:
+            query = {**params, **request.params()}
+            page: Page = self._send_once("GET", path, query, "array_of_objects", request)
+            return page
+
+        page: Page = self._retried(path, attempt)
+        return page
+
+    def _retried(self, path: str, attempt: Callable[[], Any]) -> Any:
         try:
             return self._retry.call(attempt, on_retry=self._on_retry)
         except RetriableAPIError as exc:
@@ -355,14 +368,25 @@ class WistiaClient:
     def _on_retry(self, exc: RetriableAPIError, attempt: int, wait: float) -> None:
         self.stats.record_retry(wait)
 
-    def _send_once(self, method: str, path: str, query: dict[str, Any], shape: Shape) -> Any:
+    def _send_once(
+        self, method: str, path: str, query: dict[str, Any], shape: Shape, page: PageRequest | None = None
+    ) -> Any:
         waited = self._limiter.acquire() if self._limiter is not None else 0.0
         self.stats.record_request(waited)
+        started = time.monotonic()
         try:
             # httpx joins a relative path onto base_url's path, so /v1 is kept.
             response = self._http.request(method, path, params=query)
         except httpx.TimeoutException as exc:
             self.stats.record_transport_error()
+            if page is not None and isinstance(exc, httpx.ReadTimeout) and page.shrink():
+                logger.warning(
+                    "%s %s: read timeout; asking the page again at %d rows",
+                    method,
+                    path,
+                    page.size,
+                    extra={"method": method, "path": path, "per_page": page.size},
+                )
             raise TransientNetworkError(
                 f"{method} {path}: {_timeout_kind(exc)} ({self._scrub(str(exc)) or type(exc).__name__}); "
                 "if it persists raise WISTIA_TIMEOUT_SECONDS or check connectivity",
@@ -387,6 +411,8 @@ class WistiaClient:
             ) from exc
         self.stats.record_response(response.status_code)
         self._raise_for_status(method, path, response)
+        if page is not None and time.monotonic() - started > self.config.read_timeout_seconds / 4:
+            page.slow = True  # the rest of the scan asks smaller pages before one times out
         return self._decode(method, path, response, shape)
 
     def _raise_for_status(self, method: str, path: str, response: httpx.Response) -> None:
@@ -398,15 +424,12 @@ class WistiaClient:
         said = f" ({detail})" if detail else ""
         common: dict[str, Any] = {"method": method, "path": path, "status_code": status}
         if status == 401:
-            raise AuthenticationError(
-                f"{where} Unauthorized{said}: the API token was rejected; check that WISTIA_API_TOKEN "
-                "holds a current Wistia API token (Account Settings > API Access)",
-                **common,
-            )
+            raise AuthenticationError(f"{where} Unauthorized{said}: {self._unauthorized(response)}", **common)
         if status == 403:
             raise AuthenticationError(
-                f"{where} Forbidden{said}: the token is valid but lacks permission; give it 'Read all data' "
-                "(or 'Read all folder and media data') in Wistia's API token settings",
+                f"{where} Forbidden{said}: the token was accepted but the account's Wistia plan does not "
+                "include this API (Wistia answers 403 for a feature the plan lacks; a missing token "
+                "permission is a 401); check the plan with Wistia, or ask the account owner",
                 **common,
             )
         if status == 404:
@@ -447,6 +470,29 @@ class WistiaClient:
             f"{where} unexpected status{said}: not an answer this client knows how to handle; check "
             "WISTIA_BASE_URL and the API's changelog",
             **common,
+        )
+
+    def _unauthorized(self, response: httpx.Response) -> str:
+        """What to do about a 401: the body's code tells a missing permission from a rejected token."""
+        try:
+            body = json.loads(response.content)
+        except (ValueError, UnicodeDecodeError):
+            body = None
+        if isinstance(body, dict) and body.get("code") == "unauthorized_scope":
+            return (
+                "the token lacks the 'Read detailed stats' permission the Stats API needs; in Wistia, "
+                "Account Settings > API Access, give the token 'Read detailed stats' (or create one with "
+                "it) and store it where WISTIA_API_TOKEN comes from"
+            )
+        if self.config.auth_scheme == "basic":
+            return (
+                "the API refused HTTP Basic auth (user 'api', the token as password), the legacy form "
+                "the current API may no longer accept; set WISTIA_AUTH_SCHEME=bearer (the default and the "
+                "documented way), and check that WISTIA_API_TOKEN is current"
+            )
+        return (
+            "the API token was rejected; check that WISTIA_API_TOKEN holds a current Wistia API token "
+            "(Account Settings > API Access)"
         )
 
     def _decode(self, method: str, path: str, response: httpx.Response, shape: Shape) -> Any:

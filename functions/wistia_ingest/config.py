@@ -34,7 +34,8 @@ class ClientConfig(BaseModel):
     base_url: str = DEFAULT_BASE_URL
     auth_scheme: AuthScheme = "bearer"
     connect_timeout_seconds: float = Field(default=5.0, gt=0)
-    read_timeout_seconds: float = Field(default=30.0, gt=0)
+    read_timeout_seconds: float = Field(default=60.0, gt=0)
+    """Full pages of 100 events have been seen to take tens of seconds (docs/client.md)."""
     max_tries: int = Field(default=8, ge=1)
     max_time_seconds: float = Field(default=300.0, gt=0)
     backoff_base_seconds: float = Field(default=1.0, ge=0)
@@ -130,7 +131,7 @@ class ClientConfig(BaseModel):
         timeout = env.get("WISTIA_TIMEOUT_SECONDS", "").strip()
         if timeout:
             values["read_timeout_seconds"] = _positive_number(
-                "WISTIA_TIMEOUT_SECONDS", timeout, "a positive number of seconds (e.g. 30)"
+                "WISTIA_TIMEOUT_SECONDS", timeout, "a positive number of seconds (e.g. 60)"
             )
 
         for variable, name, accepted in _RETRY_VARIABLES:

@@ -1,10 +1,17 @@
-"""One closed UTC day of /stats/events -> one bronze object, written only once every page has been read.
+"""One day bucket of /stats/events -> one bronze object, written only once every page has been read.
 
 Events come back newest first, with no sort parameter and only day-granular filters, so a day is
 complete only after its last page. All pages are held in memory (a busy day on a large account is a few
-thousand events, a few MB), checked, protected, and written as one object whose key depends on the day
-(and media) only: a re-run of the day overwrites it. A failed page, or an event received outside the
-day (the API misbehaving), writes nothing, so a half-read day never lands.
+thousand events, a few MB), protected, and written as one object whose key depends on the day (and
+media) only: a re-run of the day overwrites it. A failed page writes nothing, so a half-read day never
+lands.
+
+The docs never say in which timezone `start_date`/`end_date` bound a day. If Wistia buckets by the
+account's timezone, a day's answer holds events of a neighbouring UTC day: they are kept (the Transform
+files each event under its own UTC day and MERGEs on `event_key`), and the part records how many fell
+before and after the asked day, which tells Commit how far the events watermark may move
+(docs/client.md). Records the Transform cannot use (no `received_at`, or far from the day) are
+quarantined there with their reason; the day still completes.
 
 Late events can be inserted while we page (a late event of this day pushes older ones one place down),
 which shows up as the same event on two adjacent pages; the repeat is dropped, keeping the first.
@@ -18,7 +25,6 @@ from typing import Any
 
 from wistia_ingest.bronze import BronzeStore, Part, WrittenObject, events_day_key
 from wistia_ingest.client import WistiaClient
-from wistia_ingest.errors import FatalAPIError
 from wistia_ingest.pii import PiiProtector
 from wistia_ingest.run_context import RunContext
 
@@ -28,10 +34,6 @@ logger = logging.getLogger("wistia_ingest.event_ingest")
 
 class EventDayError(ValueError):
     """The requested day cannot be ingested by this run: outside its window, or not closed yet."""
-
-
-class EventOutsideDayError(FatalAPIError):
-    """The API answered a day's query with an event received on another day; nothing was written."""
 
 
 def events_unit(day: dt.date, media_id: str | None = None) -> str:
@@ -63,15 +65,15 @@ def ingest_events_day(
 ) -> dict[str, Any]:
     """Read, check, protect and write one day of events, then its part.
 
-    Result: `{unit, day, records, pages, requests, visitor_keys}` (counts only). `log` is the
+    Result: `{unit, day, records, pages, requests, visitor_keys, spread}` (counts only). `log` is the
     handler's structured logger (a stdlib logger by default).
     """
     log = log if log is not None else logger
     check_day(ctx, day)
     pages = list(client.iter_event_pages(start_date=day, end_date=day, media_id=media_id))
     received = [event for page in pages for event in page]
-    _check_received_on(received, day, media_id)
     events = _without_repeats(received)
+    spread = day_spread(events, day)
     if len(events) < len(received):
         log.warning(
             "dropped events repeated across pages (late arrivals shifted the pages while reading)",
@@ -84,7 +86,12 @@ def ingest_events_day(
     obj = WrittenObject(
         key=key, entity="events", records=len(protected), media_id=media_id, day=day.isoformat()
     )
-    part = Part(unit=events_unit(day, media_id), stream=STREAM, objects=[obj])
+    if spread["unreadable"] or spread["far"]:
+        log.warning(
+            "events the Transform will quarantine: no readable received_at, or far from the day asked",
+            extra={"day": day.isoformat(), **spread},
+        )
+    part = Part(unit=events_unit(day, media_id), stream=STREAM, objects=[obj], spread=spread)
     bronze.write_part(ctx, part)
     visitor_keys = {event.get("visitor_key") for event in events} - {None, ""}
     return {
@@ -94,6 +101,7 @@ def ingest_events_day(
         "pages": len(pages),
         "requests": client.stats.requests_sent,
         "visitor_keys": len(visitor_keys),
+        "spread": spread,
     }
 
 
@@ -111,20 +119,18 @@ def received_day(event: dict[str, Any]) -> dt.date | None:
     return stamp.astimezone(dt.UTC).date()
 
 
-def _check_received_on(events: list[dict[str, Any]], day: dt.date, media_id: str | None) -> None:
-    stray = [event for event in events if received_day(event) != day]
-    if not stray:
-        return
-    first = stray[0]
-    query = f"start_date={day}&end_date={day}" + (f"&media_id={media_id}" if media_id else "")
-    raise EventOutsideDayError(
-        f"GET /stats/events?{query} returned {len(stray)} of {len(events)} events not received on {day} "
-        f"(first: event_key {first.get('event_key')!r}, received_at {first.get('received_at')!r}); "
-        "nothing was written for the day. The API's date filter misbehaved: re-run the day, and if it "
-        "persists report it with this message",
-        method="GET",
-        path="/stats/events",
-    )
+def day_spread(events: list[dict[str, Any]], day: dt.date) -> dict[str, int]:
+    """How many of a day bucket's events were received the UTC day before it, on it, the day after, further
+    away, or at no readable time: the evidence of how the API's day buckets sit against UTC."""
+    spread = dict.fromkeys(("before", "on", "after", "far", "unreadable"), 0)
+    for event in events:
+        received = received_day(event)
+        if received is None:
+            spread["unreadable"] += 1
+            continue
+        offset = (received - day).days
+        spread[{-1: "before", 0: "on", 1: "after"}.get(offset, "far")] += 1
+    return spread
 
 
 def _without_repeats(events: list[dict[str, Any]]) -> list[dict[str, Any]]:

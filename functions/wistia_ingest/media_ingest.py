@@ -75,13 +75,15 @@ class EngagementBasis(BaseModel):
 
 class MediaItem(BaseModel):
     """One media of a batch; `since` widens its by_date window (a media that failed in an earlier run);
-    `engagement_basis` lets an unchanged media skip its engagement call."""
+    `engagement_basis` lets an unchanged media skip its engagement call; `stats` are totals Plan read."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: str = Field(pattern=MEDIA_ID_PATTERN)
     since: dt.date | None = None
     engagement_basis: EngagementBasis | None = None
+    stats: dict[str, Any] | None = None
+    """Tonight's totals when Plan already read them (its permission probe): not asked again."""
 
 
 class MediaBatch(BaseModel):
@@ -171,7 +173,7 @@ def _fetch(client: WistiaClient, bronze: BronzeStore, ctx: RunContext, item: Med
     stats = engagement = carried_from = None
     asked_on: dt.date | None = None
     if ctx.stats_snapshot:
-        stats = client.get_object(base)
+        stats = dict(item.stats) if item.stats is not None else client.get_object(base)
         basis = item.engagement_basis
         if basis is not None and basis.reusable(ctx, stats):
             carried_from, asked_on = media_engagement_key(ctx, item.id, basis.snapshot_date), basis.asked_on

@@ -9,11 +9,14 @@ pipeline believes exist; ingestion covers all of them every night because their 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from wistia_ingest.bronze import BronzeStore, medias_page_key
 from wistia_ingest.client import WistiaClient
+from wistia_ingest.errors import AuthenticationError, WistiaError
 from wistia_ingest.run_context import RunContext, VisitorPlan, Window, run_key_for
 from wistia_ingest.run_request import (
     InvalidRunRequestError,
@@ -25,6 +28,7 @@ from wistia_ingest.settings import Settings
 from wistia_ingest.state import StateStore
 
 VISITOR_SNAPSHOT_EVERY_DAYS = 7
+logger = logging.getLogger("wistia_ingest.planning")
 
 
 @dataclass
@@ -85,7 +89,10 @@ def plan_run(
             selected.setdefault(media_id, {})
         if listing.full_sweep:
             selected = {media_id: info for media_id, info in selected.items() if media_id in listing.seen}
-    batches = _batches(selected, settings.media_batch_size, engagement_bases=not request.full_refresh)
+    probed = _check_stats_permission(client, ctx, selected)
+    batches = _batches(
+        selected, settings.media_batch_size, engagement_bases=not request.full_refresh, probed=probed
+    )
     days = [day.isoformat() for day in window.days()]
     manifest = {
         "run": ctx.model_dump(mode="json"),
@@ -224,11 +231,41 @@ def _utc_iso(value: Any) -> str:
     return stamp.astimezone(dt.UTC).isoformat()
 
 
+def _check_stats_permission(
+    client: WistiaClient, ctx: RunContext, selected: dict[str, dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """One Stats API request before anything is written, so a token without the "Read detailed stats"
+    permission (a 401 on /stats only; /medias still works) fails the run here, not in every unit.
+
+    On a night that reads totals the probe is the first media's totals, handed to its batch (the unit
+    does not ask again, so the night costs no extra request); otherwise the account's totals.
+    """
+    if ctx.stats_snapshot and selected:
+        media_id = min(selected)
+        try:
+            return {media_id: client.get_object(f"/stats/medias/{quote(media_id, safe='')}")}
+        except AuthenticationError:
+            raise
+        except WistiaError:
+            pass  # deleted since the listing, or failing: its unit records it, and the account answers
+    try:
+        client.get_object("/stats/account")
+    except AuthenticationError:
+        raise
+    except WistiaError as exc:  # not a permission problem: the units meet it (or not) themselves
+        logger.warning("the Stats API probe failed: %s", type(exc).__name__)
+    return {}
+
+
 def _batches(
-    selected: dict[str, dict[str, Any]], size: int, *, engagement_bases: bool
+    selected: dict[str, dict[str, Any]],
+    size: int,
+    *,
+    engagement_bases: bool,
+    probed: dict[str, dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
-    """Map items of up to `size` medias, each with its retry day and (unless a full refresh asks for
-    everything again) the totals its last engagement object answers to."""
+    """Map items of up to `size` medias, each with its retry day, (unless a full refresh asks for
+    everything again) the totals its last engagement object answers to, and the totals Plan read."""
     ids = sorted(selected)
 
     def item(media_id: str) -> dict[str, Any]:
@@ -236,6 +273,8 @@ def _batches(
         entry = {"id": media_id, "since": info.get("retry_since")}
         if engagement_bases and info.get("engagement_basis"):
             entry["engagement_basis"] = info["engagement_basis"]
+        if probed and media_id in probed:
+            entry["stats"] = probed[media_id]
         return entry
 
     return [

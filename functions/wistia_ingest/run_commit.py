@@ -113,7 +113,7 @@ def _advance_watermarks(
     units = {part["unit"] for part in parts}
     targets: dict[str, str] = {}
     if "events" in merged:
-        complete = _last_complete_day(ctx, units)
+        complete = _last_complete_day(ctx, units, parts)
         if complete is not None:
             targets["events"] = complete.isoformat()
     if "by_date" in merged and _all_batches_done(manifest, units):
@@ -132,14 +132,24 @@ def _advance_watermarks(
     }
 
 
-def _last_complete_day(ctx: RunContext, units: set[str]) -> dt.date | None:
-    """The last day D of the window such that every day up to D has its events part."""
-    complete = None
+def _last_complete_day(ctx: RunContext, units: set[str], parts: list[dict[str, Any]]) -> dt.date | None:
+    """The last UTC day no day bucket still to be read can add to.
+
+    Buckets are read for every day of the window up to the last closed one, in order. If the API's day
+    buckets run ahead of UTC (an account timezone east of UTC: some bucket held events of the UTC day
+    before it), a UTC day's last hours sit in the next day's bucket, so the day before the last bucket
+    read is the last complete one. Buckets that trail UTC (west of it) or match it complete the last
+    bucket's day. With no such evidence the buckets are taken as UTC, as the API's timestamps are.
+    """
+    last = None
     for day in ctx.window.days():
         if f"events-{day.isoformat()}" not in units:
             break
-        complete = day
-    return complete
+        last = day
+    buckets_lead_utc = any((part.get("spread") or {}).get("before", 0) for part in parts)
+    if last is not None and buckets_lead_utc:
+        return last - dt.timedelta(days=1)
+    return last
 
 
 def _all_batches_done(manifest: dict[str, Any], units: set[str]) -> bool:

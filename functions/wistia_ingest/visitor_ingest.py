@@ -7,8 +7,12 @@ snapshot when it would need more than MAX_BY_KEY_READS reads (300 reads is a sna
 visitors, half a minute of the account's rate budget), or at least as many reads as the last snapshot
 had pages: on a small account a snapshot is the cheap path.
 
+The list is newest-active first, so it can shift while a snapshot is read; a scan that saw a visitor
+twice re-reads the head of the list (`_reread_head`), so nobody who became active meanwhile is missed.
+
 Every payload is PII-protected before it is written. Snapshot pages are written as they arrive (a scan
-of a large account does not fit comfortably in memory), and the part, written last, lists them: readers
+of a large account does not fit comfortably in memory), each with the visitors not seen on an earlier
+page, and the part, written last, lists them: readers
 only trust pages a part lists, and page objects beyond the last page of a previous, larger snapshot of
 the same day are deleted so the day's prefix holds exactly one snapshot.
 """
@@ -16,7 +20,9 @@ the same day are deleted so the day's prefix holds exactly one snapshot.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -30,7 +36,7 @@ from wistia_ingest.bronze import (
     visitors_snapshot_prefix,
 )
 from wistia_ingest.client import WistiaClient
-from wistia_ingest.errors import NotFoundError
+from wistia_ingest.errors import NotFoundError, WistiaError
 from wistia_ingest.pii import PiiProtector
 from wistia_ingest.run_context import RunContext
 
@@ -39,6 +45,13 @@ SNAPSHOT_UNIT = "visitors-snapshot"
 BY_KEY_UNIT = "visitors-by-key"
 EVENTS_STREAM = "events"
 MAX_BY_KEY_READS = 300
+MAX_HEAD_PASSES = 10
+
+
+class SnapshotUnsettledError(WistiaError):
+    """The visitor list kept moving while the snapshot was read; the part is not written."""
+
+
 _PAGE = re.compile(r"/page=(\d+)\.json\.gz$")
 
 
@@ -49,6 +62,7 @@ def skipped() -> dict[str, Any]:
         "mode": "skip",
         "records": 0,
         "pages": 0,
+        "repeats": 0,
         "lookups": 0,
         "not_found": 0,
         "requests": 0,
@@ -66,7 +80,8 @@ def ingest_visitors(
     """Run the planned mode; the result names the mode that actually ran. `last_snapshot`: the run date
     of the last merged snapshot (the `visitors` watermark), whose page count prices a snapshot.
 
-    Result: `{unit, mode, records, pages, lookups, not_found, requests}` (counts only).
+    Result: `{unit, mode, records, pages, repeats, lookups, not_found, requests}` (counts only; `repeats`:
+    visitors a snapshot saw twice because the list moved under it).
     """
     if ctx.visitors == "skip":
         return skipped()
@@ -106,22 +121,85 @@ def _snapshot(
     client: WistiaClient, bronze: BronzeStore, pii: PiiProtector, ctx: RunContext
 ) -> dict[str, Any]:
     part = Part(unit=SNAPSHOT_UNIT, stream=STREAM)
-    pages = 0
-    for pages, page in enumerate(client.iter_visitor_pages(), start=1):
-        key = visitors_snapshot_key(ctx, pages)
-        bronze.put_json_gz(key, [pii.visitor(visitor) for visitor in page])
-        part.objects.append(WrittenObject(key=key, entity="visitors", records=len(page)))
-    _delete_pages_after(bronze, ctx, pages)
+    seen: dict[str, None] = {}  # visitor keys in the order first read
+
+    def keep(page: list[dict[str, Any]]) -> int:
+        """Write the visitors not seen yet as the next page object; how many were new."""
+        new = [visitor for visitor in page if _key(visitor) not in seen]
+        seen.update(dict.fromkeys(_key(visitor) for visitor in new))
+        if new:
+            key = visitors_snapshot_key(ctx, len(part.objects) + 1)
+            bronze.put_json_gz(key, [pii.visitor(visitor) for visitor in new])
+            part.objects.append(WrittenObject(key=key, entity="visitors", records=len(new)))
+        return len(new)
+
+    scanned = repeats = 0
+    for page in client.iter_visitor_pages():
+        scanned += 1
+        repeats += len(page) - keep(page)
+    head_reads = _reread_head(client, keep, list(seen), repeats) if repeats else 0
+    _delete_pages_after(bronze, ctx, len(part.objects))
     _write_part(bronze, ctx, part, replaces=BY_KEY_UNIT)
     return {
         "unit": part.unit,
         "mode": "snapshot",
         "records": sum(obj.records for obj in part.objects),
-        "pages": pages,
+        "pages": scanned + head_reads,
+        "repeats": repeats,
         "lookups": 0,
         "not_found": 0,
         "requests": client.stats.requests_sent,
     }
+
+
+def _reread_head(
+    client: WistiaClient, keep: Callable[[list[dict[str, Any]]], int], scanned: list[str], moves: int
+) -> int:
+    """Read the head of the list again until nobody can be missing; returns the pages read.
+
+    The list is newest-active first, so it only changes at its head: a visitor who becomes active jumps
+    there. One who jumped from below the scan's read point was missed, and pushed every row above its
+    old place one down, so the next page repeated a row (`moves` counts them). Below the moved visitors
+    lies the rest of the list, unmoved, in the order it was last read. A pass reads from page 1 at
+    least `moves` rows (plus one per move during the pass, which pushes the rows down), and on until a
+    page brings nobody new and is in the order last read (moved visitors are in the order they became
+    active). Moves during a pass show as rows read twice in it; they carried visitors to the head again,
+    so another pass follows, short: down to where this one's order resumes. A pass without moves ends
+    it; a scan without repeats costs nothing more.
+    """
+    pages = 0
+    known = list(scanned)  # the list as last read, top first
+    for _ in range(MAX_HEAD_PASSES):
+        position = {key: index for index, key in enumerate(known)}
+        read: dict[str, None] = {}
+        rows = moved = 0
+        for page in client.iter_visitor_pages():
+            pages += 1
+            keys = [_key(visitor) for visitor in page]
+            moved += sum(1 for key in keys if key in read)
+            read.update(dict.fromkeys(keys))
+            rows += len(page)
+            if not keep(page) and rows >= moves + moved and _in_order(keys, position):
+                break
+        if not moved:
+            return pages
+        known = [*read, *(key for key in known if key not in read)]
+        moves = moved
+    raise SnapshotUnsettledError(
+        f"the visitor list was still moving after {MAX_HEAD_PASSES} re-reads of its head (visitors "
+        "becoming active while the snapshot was read); nothing was recorded as a snapshot: re-run, "
+        "ideally at a quieter hour"
+    )
+
+
+def _in_order(keys: list[str], position: dict[str, int]) -> bool:
+    """The rows are known and in the order last read: the unmoved part of the list."""
+    order = [position.get(key, -1) for key in keys]
+    return -1 not in order and all(earlier < later for earlier, later in itertools.pairwise(order))
+
+
+def _key(visitor: dict[str, Any]) -> str:
+    return str(visitor.get("visitor_key"))
 
 
 def _delete_pages_after(bronze: BronzeStore, ctx: RunContext, last_page: int) -> None:
@@ -165,6 +243,7 @@ def _by_key(
         "mode": "by_key",
         "records": len(visitors),
         "pages": 0,
+        "repeats": 0,
         "lookups": len(keys),
         "not_found": not_found,
         "requests": client.stats.requests_sent,

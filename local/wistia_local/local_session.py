@@ -23,7 +23,14 @@ SIMULATOR_FILE = "simulator.json"
 
 @contextlib.contextmanager
 def wistia_api(
-    workdir: Workdir, *, run_date: dt.date, preset: str, seed: int, faults: str, base_url: str | None
+    workdir: Workdir,
+    *,
+    run_date: dt.date,
+    preset: str,
+    seed: int,
+    faults: str,
+    base_url: str | None,
+    quirks: str = "none",
 ) -> Iterator[tuple[str, str, Any]]:
     """(base URL, token, simulator or None): the given API, or a simulator continuing the workdir's
     account (its origin is kept in the workdir, so each run sees the same account further along)."""
@@ -31,6 +38,7 @@ def wistia_api(
         yield base_url, os.environ["WISTIA_API_TOKEN"], None
         return
     from wistia_simulator import PRESETS, FaultProfile, SimulatorConfig, WistiaSimulator  # noqa: PLC0415
+    from wistia_simulator.quirks import Quirks  # noqa: PLC0415
 
     if preset not in PRESETS:
         raise CommandError(f"unknown preset {preset!r}; choose one of {', '.join(sorted(PRESETS))}")
@@ -43,11 +51,12 @@ def wistia_api(
     origin = dt.date.fromisoformat(saved["origin"]) if saved else None
     try:
         profile = FaultProfile.parse(faults)
+        behaviours = Quirks.parse(quirks)
     except ValueError as exc:
         raise CommandError(str(exc)) from None
     token = new_token()
     config = SimulatorConfig(
-        preset=preset, seed=seed, date=run_date, token=token, faults=profile, origin=origin
+        preset=preset, seed=seed, date=run_date, token=token, faults=profile, origin=origin, quirks=behaviours
     )
     with WistiaSimulator(config) as sim:
         workdir.write_json(SIMULATOR_FILE, {"preset": preset, "seed": seed, "origin": sim.origin.isoformat()})
@@ -95,6 +104,7 @@ def run_locally(
     preset: str = "demo",
     seed: int = 7,
     faults: str = "none",
+    quirks: str = "none",
     wistia_base_url: str | None = None,
     insights: bool = True,
     verbose: bool = False,
@@ -104,7 +114,13 @@ def run_locally(
     started = time.monotonic()
     with (
         wistia_api(
-            state, run_date=day, preset=preset, seed=seed, faults=faults, base_url=wistia_base_url
+            state,
+            run_date=day,
+            preset=preset,
+            seed=seed,
+            faults=faults,
+            quirks=quirks,
+            base_url=wistia_base_url,
         ) as (
             base_url,
             token,

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from wistia_local.arguments import iso_date
+from wistia_local.arguments import QUIRKS_HELP, iso_date
 from wistia_local.errors import CommandError
 
 DEFAULT_WORKDIR = Path(".wistia")
@@ -45,6 +45,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--seed", type=int, default=7, help="simulator seed (default: 7)")
     parser.add_argument("--faults", default="none", help="simulator fault profile (default: none)")
+    parser.add_argument("--quirks", default="none", help=QUIRKS_HELP)
     parser.add_argument(
         "--wistia-base-url",
         default=None,
@@ -74,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
         preset=args.preset,
         seed=args.seed,
         faults=args.faults,
+        quirks=args.quirks,
         wistia_base_url=args.wistia_base_url,
         insights=not args.no_insights,
         verbose=args.verbose,
@@ -90,6 +92,14 @@ def _check_options(args: argparse.Namespace) -> None:
         raise CommandError("--target aws needs --state-machine-arn (the stack output StateMachineArn)")
     if args.wistia_base_url and not os.environ.get("WISTIA_API_TOKEN"):
         raise CommandError("--wistia-base-url needs WISTIA_API_TOKEN in the environment")
+    if args.wistia_base_url and args.quirks != "none":
+        raise CommandError("--quirks shapes the simulator; it has no meaning with --wistia-base-url")
+    from wistia_simulator.quirks import Quirks  # noqa: PLC0415 - the simulator only when running locally
+
+    try:
+        Quirks.parse(args.quirks)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
 
 
 def _execution_input(args: argparse.Namespace) -> dict[str, Any]:

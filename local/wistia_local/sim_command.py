@@ -17,6 +17,7 @@ from wistia_local.arguments import iso_date
 from wistia_simulator import PRESETS, FaultProfile, SimulatorConfig, WistiaSimulator
 from wistia_simulator.clock import parse_instant
 from wistia_simulator.faults import KINDS
+from wistia_simulator.quirks import AUTH_QUIRKS, QUIRKS, Quirks
 
 TOKEN_ENV = "WISTIA_API_TOKEN"  # noqa: S105 (the variable's name, not a token)
 EXIT_USAGE = 2
@@ -50,6 +51,14 @@ def _add_world_options(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="first day of the account's history; keep it fixed to see the same world on a later "
         "--date (default: --date minus the preset's history days)",
+    )
+    parser.add_argument(
+        "--quirks",
+        default="none",
+        metavar="NAME[,NAME...]",
+        help=f"behaviours of the real API to switch on: {', '.join(QUIRKS)}; 'all' = every quirk but "
+        f"the two auth ones ({', '.join(AUTH_QUIRKS)}); options like tz_offset=-5, page_cap=10, "
+        "slow_share=0.2, slow_seconds=20-60, churn_share=0.3 (default: none)",
     )
 
 
@@ -126,6 +135,7 @@ def _error(message: str) -> int:
 
 def _config(args: argparse.Namespace, **extra: Any) -> SimulatorConfig:
     values: dict[str, Any] = {"preset": args.preset, "seed": args.seed, "origin": args.origin}
+    values["quirks"] = Quirks.parse(args.quirks)
     if args.date is not None:
         values["date"] = args.date
     return SimulatorConfig(**values, **extra)
@@ -158,6 +168,8 @@ def serve_command(args: argparse.Namespace) -> int:
     previous = signal.signal(signal.SIGTERM, _on_signal)
     try:
         print(f"Wistia simulator ({config.preset}, seed {config.seed}, origin {sim.origin}, clock {sim.now})")
+        if config.quirks:
+            print(f"Quirks: {', '.join(sorted(config.quirks.names))}")
         print(f"API:   {sim.base_url}")
         print(f"Admin: {sim.admin_url}")
         print("Press Ctrl-C to stop.", flush=True)
@@ -179,12 +191,15 @@ def ground_truth_command(args: argparse.Namespace) -> int:
         return _error(str(exc))
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
-    sections = [key for key in truth if key not in ("as_of", "account")]
+    header = ("as_of", "account", "quirks", "event_day_offset_hours")
+    sections = [key for key in truth if key not in header]
     for key in sections:
         (out / f"{key}.json").write_text(json.dumps(truth[key], indent=1) + "\n", encoding="utf-8")
     meta = {
         "as_of": truth["as_of"],
         **truth["account"],
+        "quirks": truth["quirks"],
+        "event_day_offset_hours": truth["event_day_offset_hours"],
         "counts": {key: len(truth[key]) for key in sections if isinstance(truth[key], list | dict)},
         "files": [f"{key}.json" for key in sections],
     }

@@ -61,6 +61,7 @@ class Simulation:
     preset: str
     seed: int
     faults: str
+    quirks: str = "none"
     days: list[DayResult] = field(default_factory=list)
 
     @property
@@ -77,6 +78,7 @@ class Simulation:
             "preset": self.preset,
             "seed": self.seed,
             "faults": self.faults,
+            "quirks": self.quirks,
             "ok": self.ok,
             "mismatches": self.mismatches,
             "days": [day.to_json() for day in self.days],
@@ -84,7 +86,8 @@ class Simulation:
 
     def markdown(self) -> str:
         lines = [
-            f"# Simulated week: preset `{self.preset}`, seed {self.seed}, faults `{self.faults}`",
+            f"# Simulated week: preset `{self.preset}`, seed {self.seed}, faults `{self.faults}`, "
+            f"quirks `{self.quirks}`",
             "",
             "| day | status | seconds | requests | faults | "
             + " | ".join(f"{t} +/~" for t in TRACKED)
@@ -116,20 +119,36 @@ def simulate(
     seed: int,
     faults: str,
     workdir: Path,
+    quirks: str = "none",
+    rate_limit: int = 600,
     on_event: Any = print,
     emr_runner: Callable[..., EmrRunner] = LocalEmrRunner,
 ) -> Simulation:
     """N nights of the pipeline against an advancing simulator, each reconciled with its ground truth.
-    Transform runs spark-submit in EMR's layout unless a test passes `InProcessEmrRunner`."""
+    `rate_limit`: the simulated account's requests per minute (Wistia's is 600), which the Lambdas' pace
+    follows. Transform runs spark-submit in EMR's layout unless a test passes `InProcessEmrRunner`."""
     from wistia_simulator import FaultProfile, SimulatorConfig  # noqa: PLC0415
+    from wistia_simulator.quirks import Quirks  # noqa: PLC0415
 
     if workdir.exists():
         shutil.rmtree(workdir)  # a simulation starts from nothing: its account and lake are its own
     profile = FaultProfile.parse(faults)
-    simulation = Simulation(preset=preset, seed=seed, faults=faults)
-    config = SimulatorConfig(preset=preset, seed=seed, date=start, token=new_token())
-    quiet = {"POWERTOOLS_LOG_LEVEL": "ERROR"}
-    with simulated_pipeline(workdir, config, environment=quiet, emr_runner=emr_runner) as (sim, _, pipeline):
+    simulation = Simulation(preset=preset, seed=seed, faults=faults, quirks=quirks)
+    config = SimulatorConfig(
+        preset=preset,
+        seed=seed,
+        date=start,
+        token=new_token(),
+        quirks=Quirks.parse(quirks),
+        rate_limit_per_minute=rate_limit,
+    )
+    # The Lambdas pace themselves by the account's limit, as on AWS (WISTIA_ACCOUNT_RATE_LIMIT).
+    environment = {"POWERTOOLS_LOG_LEVEL": "ERROR", "WISTIA_ACCOUNT_RATE_LIMIT": str(rate_limit)}
+    with simulated_pipeline(workdir, config, environment=environment, emr_runner=emr_runner) as (
+        sim,
+        _,
+        pipeline,
+    ):
         covered_from: dt.date | None = None
         for number in range(days):
             if number:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from wistia_simulator.api import dumps
 from wistia_simulator.clock import parse_instant
 from wistia_simulator.faults import FaultProfile
+from wistia_simulator.quirks import Quirks
 from wistia_simulator.server import Incoming, Outcome
 
 if TYPE_CHECKING:
@@ -53,6 +54,7 @@ def _route(sim: WistiaSimulator, request: Incoming) -> Any:
             "seed": sim.config.seed,
             **describe_clock(sim),
             "faults": sim.faults.spec,
+            "quirks": sim.quirks.spec,
         }
     if path == "/_sim/clock":
         if method == "POST":
@@ -80,6 +82,8 @@ def _route(sim: WistiaSimulator, request: Incoming) -> Any:
             raise AdminError(400, 'send {"profile": "<fault profile>"}')
         sim.set_faults(FaultProfile.parse(spec))
         return {"profile": sim.faults.spec}
+    if path == "/_sim/quirks":
+        return _quirks(sim, request)
     if method == "POST" and path == "/_sim/token":
         body = _body(request)
         if "token" not in body:
@@ -107,3 +111,15 @@ def _route(sim: WistiaSimulator, request: Incoming) -> Any:
         raw = request.query.get("as_of", [None])[0]
         return sim.ground_truth(parse_instant(raw) if raw else None)
     raise AdminError(404, f"no admin route {method} {request.path}")
+
+
+def _quirks(sim: WistiaSimulator, request: Incoming) -> Any:
+    """GET: the quirks in force; PUT or POST `{"spec": "..."}`: replace them (400 on a bad spec)."""
+    if request.method in ("PUT", "POST"):
+        spec = _body(request).get("spec")
+        if not isinstance(spec, str):
+            raise AdminError(400, 'send {"spec": "<quirks>"}, e.g. {"spec": "tz,page_cap"}')
+        sim.set_quirks(Quirks.parse(spec))
+    elif request.method != "GET":
+        raise AdminError(405, "use GET, or PUT/POST with a spec")
+    return sim.quirks.describe()

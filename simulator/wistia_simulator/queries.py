@@ -6,6 +6,7 @@ Shared by the HTTP API and the ground-truth export.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -83,25 +84,43 @@ class EventFilter:
     """Visitor index; -1 means a visitor_key that matches nothing."""
     start: dt.date | None = None
     end: dt.date | None = None
+    offset_hours: int = 0
+    """The days of start/end are those of a fixed UTC offset (quirk `tz`): day D covers UTC
+    [D 00:00 - offset, D+1 00:00 - offset)."""
 
 
-def _day_bounds(snap: Snapshot, flt: EventFilter) -> tuple[int, int, int]:
+@dataclass(frozen=True, slots=True)
+class _Window:
+    """UTC days [first, last] to scan (by index), and the served events' bounds lo <= ts < hi."""
+
+    first: int
+    last: int
+    lo: int
+    hi: int | None
+
+
+def _window(snap: Snapshot, flt: EventFilter) -> _Window:
     world = snap.world
-    cutoff = snap.at - RETENTION_DAYS * DAY
-    first = max(0, world.day_index(cutoff))
-    last = snap.overlay.last_day
+    lo = snap.at - RETENTION_DAYS * DAY
+    hi: int | None = None
+    shift = flt.offset_hours * 3600
     if flt.start is not None:
-        first = max(first, (date_to_ts(flt.start) - world.origin_ts) // DAY)
+        lo = max(lo, date_to_ts(flt.start) - shift)
     if flt.end is not None:
-        last = min(last, (date_to_ts(flt.end) - world.origin_ts) // DAY)
-    return first, last, cutoff
+        hi = date_to_ts(flt.end + dt.timedelta(days=1)) - shift
+    first = max(0, world.day_index(lo))
+    last = snap.overlay.last_day if hi is None else min(snap.overlay.last_day, world.day_index(hi - 1))
+    return _Window(first, last, lo, hi)
 
 
-def _day_events(snap: Snapshot, k: int, flt: EventFilter, cutoff: int) -> Sequence[int]:
+def _day_events(snap: Snapshot, k: int, flt: EventFilter, window: _Window) -> Sequence[int]:
     indices = snap.visible_plays_of_day(k, flt.media)
-    ts = snap.world.data.plays.ts
-    if k == snap.world.day_index(cutoff):
-        return [i for i in indices if ts[i] >= cutoff]
+    world = snap.world
+    day_start = world.origin_ts + k * DAY
+    lo, hi = window.lo, window.hi
+    if day_start < lo or (hi is not None and day_start + DAY > hi):  # the window cuts this day
+        ts = world.data.plays.ts
+        return [i for i in indices if lo <= ts[i] and (hi is None or ts[i] < hi)]
     return indices if isinstance(indices, Sequence) else list(indices)
 
 
@@ -110,12 +129,12 @@ def event_page(snap: Snapshot, flt: EventFilter, offset: int, limit: int) -> lis
     so event_key never has to break a tie)."""
     if flt.media == -1 or flt.visitor == -1:
         return []
-    first, last, cutoff = _day_bounds(snap, flt)
+    window = _window(snap, flt)
     if flt.visitor is not None:
-        return list(_visitor_events(snap, flt, first, last, cutoff))[offset : offset + limit]
+        return list(_visitor_events(snap, flt, window))[offset : offset + limit]
     page: list[int] = []
-    for k in range(last, first - 1, -1):
-        day = _day_events(snap, k, flt, cutoff)
+    for k in range(window.last, window.first - 1, -1):
+        day = _day_events(snap, k, flt, window)
         if offset >= len(day):
             offset -= len(day)
             continue
@@ -130,25 +149,25 @@ def event_page(snap: Snapshot, flt: EventFilter, offset: int, limit: int) -> lis
 def all_events(snap: Snapshot, flt: EventFilter) -> Iterator[int]:
     if flt.media == -1 or flt.visitor == -1:
         return
-    first, last, cutoff = _day_bounds(snap, flt)
+    window = _window(snap, flt)
     if flt.visitor is not None:
-        yield from _visitor_events(snap, flt, first, last, cutoff)
+        yield from _visitor_events(snap, flt, window)
         return
-    for k in range(last, first - 1, -1):
-        yield from reversed(_day_events(snap, k, flt, cutoff))
+    for k in range(window.last, window.first - 1, -1):
+        yield from reversed(_day_events(snap, k, flt, window))
 
 
-def _visitor_events(snap: Snapshot, flt: EventFilter, first: int, last: int, cutoff: int) -> Iterator[int]:
+def _visitor_events(snap: Snapshot, flt: EventFilter, window: _Window) -> Iterator[int]:
     world = snap.world
     if flt.visitor is None:
         return
     plays = world.data.plays
+    hi = snap.at + 1 if window.hi is None else min(window.hi, snap.at + 1)
     for i in reversed(world.data.visitors.events[flt.visitor]):
         ts = plays.ts[i]
-        k = world.day_index(ts)
-        if k > last or ts > snap.at:
+        if ts >= hi:
             continue
-        if k < first or ts < cutoff:
+        if ts < window.lo:
             break
         if flt.media is not None and plays.media[i] != flt.media:
             continue
@@ -159,8 +178,35 @@ def _visitor_events(snap: Snapshot, flt: EventFilter, first: int, last: int, cut
 # -- visitors and daily stats -------------------------------------------------------------------
 
 
-def visitors(snap: Snapshot, filter_name: str | None, search: str | None) -> list[int]:
+class Promotions:
+    """Visitors moved to the head of /stats/visitors while a scan was under way (quirk
+    `visitor_churn`), latest promotion first. Kept for the simulator's life; thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._promoted: list[int] = []
+
+    def promote(self, visitor: int) -> None:
+        with self._lock:
+            if visitor in self._promoted:
+                self._promoted.remove(visitor)
+            self._promoted.insert(0, visitor)
+
+    def current(self) -> tuple[int, ...]:
+        with self._lock:
+            return tuple(self._promoted)
+
+
+def visitors(
+    snap: Snapshot, filter_name: str | None, search: str | None, promoted: Sequence[int] = ()
+) -> list[int]:
+    """Listed visitors matching the filter: newest-active first, after any promoted ones."""
     listed = snap.listed_visitors()
+    if promoted:
+        data = snap.world.data.visitors
+        heads = [v for v in promoted if v < len(data) and snap.visitor_totals(v).play_count > 0]
+        moved = set(heads)
+        listed = heads + [v for v in listed if v not in moved]
     if filter_name is None and not search:
         return listed
     needle = (search or "").lower()

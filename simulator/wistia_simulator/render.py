@@ -12,6 +12,7 @@ from typing import Any
 
 from wistia_simulator import catalog, ids
 from wistia_simulator.model import FLAG_IDENTIFYING, FLAG_INT_CONVERSION_TYPE, Media, Project
+from wistia_simulator.quirks import NO_QUIRKS, Quirks, phone_number, with_pii
 from wistia_simulator.visibility import Snapshot
 from wistia_simulator.world import World
 
@@ -203,7 +204,16 @@ def user_agent(world: World, v: int) -> Json:
     return {"browser": browser, "browser_version": version, "platform": platform, "mobile": mobile}
 
 
-def _embed_url(world: World, media: Media, index: int) -> str:
+def _embed_url(world: World, media: Media, index: int, pii: str | None) -> str:
+    url = _plain_embed_url(world, media, index)
+    if pii is None:
+        return url
+    v = world.data.plays.visitor[index]
+    first, last, email, _, _ = identity(world, v)
+    return with_pii(url, pii, first=first, last=last, email=email, phone=phone_number(world.tag, v))
+
+
+def _plain_embed_url(world: World, media: Media, index: int) -> str:
     slug = media.campaign.lower().replace(" ", "-").replace("&", "and")
     if media.channel == catalog.FACEBOOK:
         url = f"https://{catalog.SITE}/{slug}?utm_source=facebook&utm_medium=paid_social&utm_campaign={slug}"
@@ -216,8 +226,20 @@ def _embed_url(world: World, media: Media, index: int) -> str:
     return f"https://{catalog.SITE}/resources/{slug}"
 
 
-def render_event(world: World, index: int) -> Json:
-    """An event depends only on the world, not on the clock (names are as of received_at)."""
+def render_event(world: World, index: int, quirks: Quirks = NO_QUIRKS, *, truth: bool = False) -> Json:
+    """An event depends only on the world (and the quirks), not on the clock (names are as of
+    received_at). With `truth`, as the ground truth shows it: a bad record (quirk `bad_record`) keeps
+    its received_at and is flagged `quirk_bad_record`."""
+    body = _event(world, index, quirks)
+    if quirks.bad_record(world.tag, index):
+        if truth:
+            body["quirk_bad_record"] = True
+        else:
+            del body["received_at"]
+    return body
+
+
+def _event(world: World, index: int, quirks: Quirks) -> Json:
     plays = world.data.plays
     ts = plays.ts[index]
     v = plays.visitor[index]
@@ -248,7 +270,7 @@ def render_event(world: World, index: int) -> Json:
         "org": geo[5],
         "email": identity(world, v)[2] if identified else None,
         "percent_viewed": plays.percent[index],
-        "embed_url": _embed_url(world, media, index),
+        "embed_url": _embed_url(world, media, index, quirks.pii_form(world.tag, index)),
         "conversion_type": 0 if flags & FLAG_INT_CONVERSION_TYPE else "",
         "conversion_data": conversion_data,
         "iframe_heatmap_url": f"https://api.wistia.com/v1/stats/events/{key}/iframe.html"

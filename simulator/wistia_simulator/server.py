@@ -85,7 +85,11 @@ class SimRequestHandler(BaseHTTPRequestHandler):
         except Exception:
             logger.exception("simulator failed on %s %s", self.command, parts.path)
             outcome = Outcome(500, b'{"error":"Internal server error"}')
-        self._write(outcome)
+        try:
+            self._write(outcome)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up (e.g. timed out on a slow page)
+            logger.debug("client left before the response to %s %s", self.command, parts.path)
+            self.close_connection = True
 
     def _write(self, outcome: Outcome) -> None:
         self.send_response(outcome.status)

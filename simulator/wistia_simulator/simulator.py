@@ -1,8 +1,9 @@
 """WistiaSimulator: the world, its clock and the HTTP server, with the controls tests and local runs use.
 
-Order of checks for a /v1 request: rate limit -> injected fault -> auth -> the API itself; then an
-injected body fault (malformed JSON, truncated page) corrupts a 200 response. Every /v1 request,
-including rejected ones, is counted in `stats()`.
+Order of checks for a /v1 request: rate limit -> injected fault -> auth (and the auth quirks) -> the API
+itself (with the other quirks); then an injected body fault (malformed JSON, truncated page) corrupts a
+200 response, and a slow page (quirk `slow_pages`) is held back. Every /v1 request, including rejected
+ones, is counted in `stats()`.
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ import time
 from types import TracebackType
 from typing import Any
 
-from wistia_simulator import admin, auth, ground_truth
-from wistia_simulator.api import WistiaApi, dumps, route_of
+from wistia_simulator import admin, auth, ground_truth, queries
+from wistia_simulator.api import Call, WistiaApi, dumps, route_of
 from wistia_simulator.clock import SimClock, from_ts, to_ts
 from wistia_simulator.faults import FaultProfile
 from wistia_simulator.metrics import RequestStats
 from wistia_simulator.presets import get_preset
+from wistia_simulator.quirks import Quirks
 from wistia_simulator.ratelimit import SlidingWindowLimiter, retry_after_value
 from wistia_simulator.server import Incoming, Outcome, SimHTTPServer, is_loopback
 from wistia_simulator.visibility import SnapshotCache
@@ -48,6 +50,8 @@ class SimulatorConfig:
     """Requests allowed in any window of `rate_window_seconds` (0 disables the limit)."""
     rate_window_seconds: float = 60.0
     faults: FaultProfile = dataclasses.field(default_factory=FaultProfile)
+    quirks: Quirks = dataclasses.field(default_factory=Quirks)
+    """Behaviours of the real API that are off by default (see quirks.py)."""
     host: str = "127.0.0.1"
     port: int = 0
     retry_after_format: str = "seconds"
@@ -82,9 +86,12 @@ class WistiaSimulator:
         self._lock = threading.RLock()
         self._world = World(cfg.seed, self._preset, self._origin)
         self._snapshots = SnapshotCache(self._world)
-        self._api = WistiaApi(self._world)
+        self._promotions = queries.Promotions()
+        """Visitors promoted by the quirk visitor_churn: kept for the simulator's life."""
+        self._api = WistiaApi(self._world, self._promotions)
         self._token: str | None = cfg.token
         self._faults = cfg.faults
+        self._quirks = cfg.quirks
         self._limiter = SlidingWindowLimiter(cfg.rate_limit_per_minute, cfg.rate_window_seconds)
         self._stats = RequestStats()
         self._sequence = itertools.count()
@@ -179,13 +186,13 @@ class WistiaSimulator:
             world.ensure_time(now)
             self._world = world
             self._snapshots = SnapshotCache(world)
-            self._api = WistiaApi(world)
+            self._api = WistiaApi(world, self._promotions)
 
     def ground_truth(self, as_of: dt.datetime | None = None) -> dict[str, Any]:
         at = self.clock.now_ts if as_of is None else to_ts(as_of)
         with self._lock:
             snapshots = self._snapshots
-        return ground_truth.build(snapshots.at(at))
+        return ground_truth.build(snapshots.at(at), self._quirks)
 
     # -- controls -------------------------------------------------------------------------------
 
@@ -197,6 +204,14 @@ class WistiaSimulator:
     @property
     def faults(self) -> FaultProfile:
         return self._faults
+
+    def set_quirks(self, quirks: Quirks) -> None:
+        """Switch quirks on or off; visitors already promoted by visitor_churn stay where they are."""
+        self._quirks = quirks
+
+    @property
+    def quirks(self) -> Quirks:
+        return self._quirks
 
     def set_token(self, token: str) -> None:
         if not token:
@@ -233,24 +248,35 @@ class WistiaSimulator:
 
     def _serve_v1(self, request: Incoming, path: str) -> Outcome:
         route = route_of(path)[0]
-        outcome, fault = self._pre_checks(request, path)
+        quirks = self._quirks
+        outcome, fault, sequence = self._pre_checks(request, path, quirks)
         if outcome is None:
             with self._lock:
                 api, snapshots = self._api, self._snapshots
-            result = api.handle(snapshots.at(self.clock.now_ts), request.method, path, request.query)
+            snap = snapshots.at(self.clock.now_ts)
+            result = api.handle(snap, request.method, path, request.query, Call(quirks, sequence))
             outcome = Outcome(result.status, result.body, result.content_type, result.headers)
             if outcome.status == 200 and fault == "malformed_json":
                 outcome.body = outcome.body[:-1] + b",}"
             elif outcome.status == 200 and fault == "truncated_page":
                 outcome.truncate = True
+            if result.rows is not None:
+                delay = quirks.slow_delay(self.config.seed, sequence, result.rows)
+                if delay > 0:
+                    fault = fault or "slow_page"  # counted with the faults: a quirk's doing, not the API's
+                    time.sleep(delay)  # no lock held: other requests go on meanwhile
         self._stats.record(route, outcome.status, fault)
         return outcome
 
-    def _pre_checks(self, request: Incoming, path: str) -> tuple[Outcome | None, str | None]:
-        """Rate limit, injected faults and auth: (a response that ends the request or None, the fault)."""
+    def _pre_checks(
+        self, request: Incoming, path: str, quirks: Quirks
+    ) -> tuple[Outcome | None, str | None, int]:
+        """Rate limit, injected faults and auth: (a response that ends the request or None, the fault,
+        the request's sequence number (-1 when rate limited))."""
         wait = self._limiter.acquire()
         if wait is not None:
-            return self._too_many(wait, "Rate limit exceeded. Retry after the Retry-After delay.\n"), None
+            limited = self._too_many(wait, "Rate limit exceeded. Retry after the Retry-After delay.\n")
+            return limited, None, -1
         sequence = next(self._sequence)
         profile = self._faults
         with self._lock:
@@ -262,21 +288,25 @@ class WistiaSimulator:
                 self._storm_left = profile.storm_length if kind == "rate_limit_storm" else 0
                 self._storm_until = time.monotonic() + profile.storm_seconds
         if kind in ("rate_limit_storm", "http_429"):
-            return self._too_many(profile.retry_after, "Too many requests.\n"), kind
+            return self._too_many(profile.retry_after, "Too many requests.\n"), kind, sequence
         if kind == "http_503":
             value = retry_after_value(profile.retry_after, self.config.retry_after_format)
             headers = [("Retry-After", value)]
-            return Outcome(503, b"Service Unavailable\n", "text/plain; charset=utf-8", headers), kind
+            unavailable = Outcome(503, b"Service Unavailable\n", "text/plain; charset=utf-8", headers)
+            return unavailable, kind, sequence
         if kind == "http_500":
-            return Outcome(500, dumps({"error": "Internal server error"})), kind
+            return Outcome(500, dumps({"error": "Internal server error"})), kind, sequence
         if kind == "slow":
             time.sleep(profile.slow_seconds)
         try:
-            auth.check(request.headers.get("authorization"), self._token)
+            basic_allowed = "basic_refused" not in quirks
+            auth.check(request.headers.get("authorization"), self._token, basic_allowed=basic_allowed)
+            auth.check_scope(path, stats_scope="scope_missing" not in quirks)
         except auth.AuthFailure as failure:
             body = dumps({"code": failure.code, "error": failure.message})
-            return Outcome(401, body, headers=[("WWW-Authenticate", 'Bearer realm="Wistia API"')]), kind
-        return None, kind
+            challenge = [("WWW-Authenticate", 'Bearer realm="Wistia API"')]
+            return Outcome(401, body, headers=challenge), kind, sequence
+        return None, kind, sequence
 
 
 def describe_clock(sim: WistiaSimulator) -> dict[str, Any]:

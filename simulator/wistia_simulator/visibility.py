@@ -250,13 +250,20 @@ class Snapshot:
         return index if index >= 0 and self.play_visible(index) else -1
 
     def listed_visitors(self) -> list[int]:
-        """Visitors with at least one visible play, in creation order."""
+        """Visitors with at least one visible play, newest-active first: by their latest visible play
+        descending (plays are in received order and no two share a second, so that is last_active_at
+        descending), ties (which cannot arise) broken by visitor index descending."""
         if self._listed_visitors is None:
             s, o = self.settled, self.overlay
             count = len(self.world.data.visitors)
-            listed = [v for v in range(min(count, len(s.v_plays))) if s.v_plays[v] > 0]
-            extra = [v for v, n in o.v_plays.items() if n > 0 and (v >= len(s.v_plays) or not s.v_plays[v])]
-            self._listed_visitors = sorted(listed + extra)
+            latest = array("q", s.v_last[:count])
+            latest.extend([-1] * (count - len(latest)))
+            for v, last in o.v_last.items():
+                latest[v] = max(latest[v], last)
+            # A play has one visitor, so distinct visitors have distinct latest plays: sorting the plays
+            # (newest first) orders the visitors, and the tie-break by index never comes into play.
+            owner = self.world.data.plays.visitor
+            self._listed_visitors = [owner[i] for i in sorted((i for i in latest if i >= 0), reverse=True)]
         return self._listed_visitors
 
     def engagement(self, m: int) -> Engagement:

@@ -145,6 +145,7 @@ def test_run_is_the_demo_and_its_lake_answers_queries(tmp_path: Path) -> None:
         (["--start", "2026-11-01"], "belong to --mode backfill"),
         (["--target", "aws"], "--state-machine-arn"),
         (["--date", "tomorrow"], "not a date"),
+        (["--quirks", "tz,sometimes"], "unknown quirk"),
     ],
 )
 def test_run_refuses_bad_options_clearly(args: list[str], message: str, tmp_path: Path) -> None:
@@ -152,3 +153,31 @@ def test_run_refuses_bad_options_clearly(args: list[str], message: str, tmp_path
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("quirk", "environment", "advice"),
+    [
+        ("scope_missing", {}, "'Read detailed stats' permission"),
+        ("basic_refused", {"WISTIA_AUTH_SCHEME": "basic"}, "WISTIA_AUTH_SCHEME=bearer"),
+    ],
+)
+def test_run_against_a_token_the_stats_api_refuses_fails_clearly(
+    quirk: str, environment: dict[str, str], advice: str, tmp_path: Path
+) -> None:
+    workdir = tmp_path / "wd"
+    result = run(
+        "run",
+        "--date",
+        "2026-11-20",
+        "--workdir",
+        str(workdir),
+        "--quirks",
+        quirk,
+        env=clean_env(**environment),
+    )
+    assert result.returncode == 1
+    assert "FAILED" in result.stdout and "AuthenticationError" in result.stdout and advice in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+    lake = workdir / "s3" / "wistia-lake"
+    assert not [path for path in lake.rglob("*") if path.is_file()], "Plan stopped before writing anything"

@@ -6,11 +6,17 @@ absorb, a media deleted mid-run, Lambdas crashing mid-ingestion (once: retried; 
 and nothing advances), and an execution killed between ingestion and merge (its lease must expire before
 the next run can recover). The token revoked mid-run, a failing Spark job and a second execution are in
 test_local_pipeline.py; the `mixed` profile over two nights is in test_simulate.py.
+
+The nights also meet the real API's quirks (docs/client.md's assumptions): events without received_at on
+every night, slow pages, personal data in embed URLs, day buckets in the account's timezone, pages of 10
+whatever is asked and a visitor list moving under the snapshot; and the two permission 401s, which must
+stop a run at Plan with nothing written.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import json
 import threading
 import time
@@ -18,6 +24,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from unittest import mock
+from urllib.parse import parse_qsl, quote, urlsplit
 
 import pytest
 
@@ -28,8 +35,10 @@ from wistia_ingest.handlers import ingest_events, ingest_media
 from wistia_ingest.state import StateStore
 from wistia_local.aws_local import LocalAws
 from wistia_local.local_run import LocalPipeline
+from wistia_local.reconcile import read_tables
 from wistia_local.simulate import reconcile_night
 from wistia_simulator import FaultProfile, WistiaSimulator
+from wistia_simulator.quirks import Quirks
 
 pytestmark = [pytest.mark.e2e, pytest.mark.serial]
 
@@ -48,6 +57,8 @@ class Night:
     faults: dict[str, int]
     mismatches: list[str] = field(default_factory=list)
     checked: dict[str, int] = field(default_factory=dict)
+    truth: dict[str, Any] = field(default_factory=dict)
+    """The ground truth the night was reconciled with (the API's view under the night's quirks)."""
 
     @property
     def status(self) -> str:
@@ -60,11 +71,23 @@ class World:
     aws: LocalAws
     pipeline: LocalPipeline
     covered_from: dt.date | None = None
+    standing_quirks: list[str] = field(default_factory=lambda: ["bad_record"])
+    """Quirks on every night: the API serves a few events without received_at, always the same ones (a
+    quirk switched on later would flag events earlier nights merged)."""
 
-    def night(self, name: str, *, faults: str = "none", during: Callable[[str], None] | None = None) -> Night:
-        """Run the nightly execution under `faults`; after a success, reconcile the lake with the truth."""
+    def night(
+        self,
+        name: str,
+        *,
+        faults: str = "none",
+        quirks: str = "none",
+        during: Callable[[str], None] | None = None,
+    ) -> Night:
+        """Run the nightly execution under `faults` and the API's `quirks`; after a success, reconcile the
+        lake with the truth (the quirks stay on for it: the truth is the API's view under them)."""
         self.sim.reset_stats()
         self.sim.set_faults(FaultProfile.parse(faults))
+        self.sim.set_quirks(Quirks.parse(",".join([*self.standing_quirks, quirks])))
         try:
             arn = self.pipeline.start({"run_date": self.sim.now.date().isoformat()}, name=name)
             if during is not None:
@@ -77,9 +100,11 @@ class World:
         if night.status == "SUCCEEDED":
             if self.covered_from is None:
                 self.covered_from = dt.date.fromisoformat(output["plan"]["run"]["window"]["start"])
-            result = reconcile_night(self.pipeline, self.sim.ground_truth(), output, self.covered_from)
+            night.truth = self.sim.ground_truth()
+            result = reconcile_night(self.pipeline, night.truth, output, self.covered_from)
             night.mismatches = [f"{table}: {m}" for table, items in result.mismatches.items() for m in items]
             night.checked = result.checked
+        self.sim.set_quirks(Quirks.parse("none"))
         return night
 
     def next_day(self) -> None:
@@ -149,18 +174,25 @@ def test_rate_limit_storms_and_503s_with_retry_after_are_absorbed(world: World) 
     assert night.faults.get("rate_limit_storm", 0) > 0 and night.faults.get("http_503", 0) > 0
     assert night.mismatches == []
     assert night.checked["fct_events"] > 3000 and night.checked["dim_media"] > 0
+    assert night.checked["quarantine"] > 0, "events served without received_at were held to the quarantine"
     assert world.pipeline.watermarks()["events"] == (CLOCK_DATE - dt.timedelta(days=1)).isoformat()
 
 
 def test_500s_and_responses_slower_than_the_client_timeout_are_retried(world: World) -> None:
     world.next_day()
 
+    # Besides the injected faults, the API's own slow pages (quirk slow_pages, scaled to the 2 s read
+    # timeout): half the pages of more than 50 rows take longer than the timeout; they are asked again at
+    # 50 rows, which the API serves fast.
     night = world.night(
-        "errors-and-slow", faults="http_500@/stats/medias=0.2,slow@/stats/events=0.1,slow_seconds=3"
+        "errors-and-slow",
+        faults="http_500@/stats/medias=0.2,slow@/stats/events=0.4,slow_seconds=3",
+        quirks="slow_pages,slow_seconds=2.5-3.5,slow_share=0.5",
     )
 
     assert night.status == "SUCCEEDED", night.description.get("cause")
     assert night.faults.get("http_500", 0) > 0 and night.faults.get("slow", 0) > 0
+    assert night.faults.get("slow_page", 0) > 0
     assert night.mismatches == []
 
 
@@ -177,13 +209,17 @@ def test_malformed_and_truncated_pages_and_a_media_deleted_mid_run(
 
     handlers(MEDIA_FUNCTION, delete_then_ingest)
     # Over every stats route (about 35 requests on a demo night, fewer since quiet medias' engagement is
-    # reused): the chance that either fault never fires is under 1e-3.
-    night = world.night("garbled", faults="malformed_json@/stats=0.25,truncated_page@/stats=0.25")
+    # reused): the chance that either fault never fires is under 1e-3. The API also puts visitors' emails,
+    # names and phone numbers in embed URLs (quirk url_pii): percent-encoded, and in fragments.
+    night = world.night(
+        "garbled", faults="malformed_json@/stats=0.25,truncated_page@/stats=0.25", quirks="url_pii"
+    )
 
     assert night.status == "SUCCEEDED", night.description.get("cause")
     assert night.faults.get("malformed_json", 0) > 0 and night.faults.get("truncated_page", 0) > 0
     assert victim in night.output["commit"]["counts"]["gone_medias"]  # with any deleted on earlier days
     assert night.mismatches == []
+    assert_no_personal_data_from_urls(world, night.truth)
 
 
 def test_a_lambda_that_crashes_once_mid_ingestion_is_retried(
@@ -193,9 +229,10 @@ def test_a_lambda_that_crashes_once_mid_ingestion_is_retried(
     last_day = (world.sim.now.date() - dt.timedelta(days=1)).isoformat()
     crashed: list[str] = []
     handlers(EVENTS_FUNCTION, crash_before_the_part({last_day}, times=1, crashed=crashed))
+    # The API also buckets days by the account's timezone (UTC-5) tonight.
+    night = world.night("crash-once", quirks="tz")
 
-    night = world.night("crash-once")
-
+    assert night.checked.get("quarantine", 0) > 0, "events served without received_at were held to it"
     assert crashed == [last_day]
     assert night.status == "SUCCEEDED", night.description.get("cause")
     assert night.mismatches == [], "the retried day replaced what the crashed attempt left"
@@ -266,11 +303,69 @@ def test_an_execution_killed_before_the_merge_blocks_until_its_lease_expires_the
         UpdateExpression="SET lease_expires_at = :past",
         ExpressionAttributeValues={":past": {"N": str(int(time.time()) - 1)}},
     )
-    recovered = world.night("recovered")
+    # Tonight the API serves 10 rows a page whatever is asked, and visitors become active while the
+    # snapshot is read (they jump to page 1).
+    recovered = world.night("recovered", quirks="page_cap,visitor_churn")
 
     assert recovered.status == "SUCCEEDED", recovered.description.get("cause")
+    assert recovered.output["visitors"]["repeats"] > 0, "the visitor list moved under the snapshot"
     assert recovered.mismatches == [], (
         "nothing lost or duplicated across the crashed, failed and killed nights"
     )
     assert world.pipeline.watermarks()["events"] == (world.sim.now.date() - dt.timedelta(days=1)).isoformat()
     assert world.lock_holder() is None
+
+
+def test_permission_401s_fail_at_plan_saying_what_to_grant_and_write_nothing(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world.next_day()
+    marks = world.pipeline.watermarks()
+    before = world.bronze_keys("bronze/")
+
+    missing = world.night("scope-missing", quirks="scope_missing")
+    monkeypatch.setenv("WISTIA_AUTH_SCHEME", "basic")  # the Lambdas read it at the next start
+    basic = world.night("basic-refused", quirks="basic_refused")
+    monkeypatch.delenv("WISTIA_AUTH_SCHEME")
+
+    for night, advice in (
+        (missing, "'Read detailed stats' permission"),
+        (basic, "WISTIA_AUTH_SCHEME=bearer"),
+    ):
+        assert night.status == "FAILED"
+        assert night.description["error"] == "AuthenticationError"
+        assert advice in night.description["cause"]
+    assert world.pipeline.watermarks() == marks
+    assert world.lock_holder() is None
+    # Not even a manifest: Plan stopped at its Stats API probe (or at the listing), before it writes.
+    assert world.bronze_keys("bronze/") == before, "nothing half-written"
+
+
+def assert_no_personal_data_from_urls(world: World, truth: dict[str, Any]) -> None:
+    """The emails and phone numbers the API put in embed URLs are nowhere in bronze or the gold tables, in
+    any encoding; every embed URL kept in fct_events holds only campaign parameters or HMACs."""
+    served = [e["embed_url"] for e in truth["events"]]
+    secrets: set[str] = set()
+    for url in served:
+        parts = urlsplit(url)
+        for name, value in parse_qsl(parts.query) + parse_qsl(parts.fragment):
+            if not name.lower().startswith("utm_") and ("@" in value or value.startswith("+")):
+                secrets.add(value)
+    assert secrets, "the API served personal data in embed URLs"
+    lake = world.pipeline.workdir.bucket_dir(world.pipeline.lake_bucket)
+    world.pipeline.save()
+    texts = []
+    for path in lake.rglob("*"):
+        if path.is_file() and path.suffix in (".gz", ".json", ".parquet"):
+            data = path.read_bytes()
+            texts.append((gzip.decompress(data) if path.suffix == ".gz" else data).decode("utf-8", "replace"))
+    haystack = "\n".join(texts).lower()
+    for secret in secrets:
+        for form in {secret, quote(secret), quote(secret, safe=""), quote(quote(secret, safe=""), safe="")}:
+            assert form.lower() not in haystack
+    rows = read_tables(lake)["fct_events"]
+    for row in rows:
+        parts = urlsplit(row["embed_url"] or "")
+        assert not parts.fragment
+        for name, value in parse_qsl(parts.query):
+            assert name.lower().startswith("utm_") or value.startswith("hmac256:") or not value

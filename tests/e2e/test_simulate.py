@@ -1,4 +1,5 @@
-"""`simulate` under the mixed fault profile: every night succeeds and reconciles exactly."""
+"""`simulate` under the mixed fault profile and every quirk of the real API at once (but the two auth
+ones, which stop a run by design): every night succeeds and reconciles exactly."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from wistia_local.simulate import simulate, write_report
 pytestmark = [pytest.mark.e2e, pytest.mark.serial]
 
 
-def test_two_faulty_nights_reconcile_with_zero_mismatches(tmp_path: Path) -> None:
+def test_two_faulty_quirky_nights_reconcile_with_zero_mismatches(tmp_path: Path) -> None:
     saved = dict(os.environ)
     try:
         simulation = simulate(
@@ -25,6 +26,7 @@ def test_two_faulty_nights_reconcile_with_zero_mismatches(tmp_path: Path) -> Non
             preset="demo",
             seed=7,
             faults="mixed",
+            quirks="all,slow_seconds=1-2",  # slow pages scaled down, as the mixed profile's are
             workdir=tmp_path / "wd",
             on_event=lambda line: None,
             emr_runner=InProcessEmrRunner,  # the job in this process's Delta session, no JVM per night
@@ -41,6 +43,7 @@ def test_two_faulty_nights_reconcile_with_zero_mismatches(tmp_path: Path) -> Non
     assert [day.day for day in simulation.days] == [CLOCK_DATE, CLOCK_DATE + dt.timedelta(days=1)]
     checked = simulation.days[-1].reconciliation["checked"]  # type: ignore[index]
     assert checked["fct_events"] > 3000 and checked["dim_media"] > 0
+    assert checked["quarantine"] > 0, "events served without received_at were held to the quarantine"
 
     json_path, markdown_path = write_report(simulation, tmp_path / "report")
     assert json.loads(json_path.read_text())["ok"] is True

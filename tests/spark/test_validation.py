@@ -65,7 +65,8 @@ def outcome(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, A
             event(None),
             event("1795000_bad-percent", percent_viewed=1.7),
             event("1795000_raw-ip", ip="84.64.82.205"),
-            event("1795000_other-day", received_at="2026-11-18T23:00:00Z"),
+            event("1795000_other-day", received_at="2026-11-16T23:00:00Z"),
+            event("1795000_neighbour-day", received_at="2026-11-18T23:00:00Z"),
             event("1795000_no-time", received_at="yesterday"),
             "not an object",
         ],
@@ -97,7 +98,7 @@ def outcome(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, A
     }
     write(lake, f"{run_prefix}/manifest.json", {"run": run, "listing": {"page_keys": [page_key]}})
     objects = [
-        {"key": events_key, "entity": "events", "records": 10},
+        {"key": events_key, "entity": "events", "records": 11},
         {"key": broken_key, "entity": "events", "records": 1},
         {"key": daily_key, "entity": "media_by_date", "records": 4},
     ]
@@ -126,7 +127,10 @@ def outcome(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, A
 
 def test_valid_events_merge_once_and_a_legacy_key_is_derived(outcome: dict[str, Any]) -> None:
     keys = sorted(row["event_key"] for row in outcome["events"])
-    assert keys == ["1390862572596e0.84", "1795000_good-1", "1795000_good-2"]
+    # An event of the day before its object's day is kept (an account-timezone bucket), under its own day.
+    assert keys == ["1390862572596e0.84", "1795000_good-1", "1795000_good-2", "1795000_neighbour-day"]
+    neighbour = next(row for row in outcome["events"] if row["event_key"] == "1795000_neighbour-day")
+    assert neighbour["event_date"].isoformat() == "2026-11-18"
     assert all(row["lat"] is None for row in outcome["events"]), "'<redacted>' coordinates become null"
     assert outcome["summary"]["tables"]["fct_events"]["duplicates_dropped"] == 1
 
@@ -138,7 +142,7 @@ def test_every_bad_record_is_quarantined_with_its_reason(outcome: dict[str, Any]
             ("events", "", "missing event_key"),
             ("events", "1795000_bad-percent", "percent_viewed not between 0 and 1"),
             ("events", "1795000_raw-ip", "personal data not hashed"),
-            ("events", "1795000_other-day", "received outside its day"),
+            ("events", "1795000_other-day", "received more than a day from the day asked for"),
             ("events", "1795000_no-time", "missing or unparseable received_at"),
             ("events", "", "record is not a JSON object"),
             ("events", "", "object is not a JSON array of events"),

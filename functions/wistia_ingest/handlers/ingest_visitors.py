@@ -3,7 +3,8 @@
 It runs last before Transform, so it also renews the run's lease (LockLostError if another run took it).
 
 Event:  {"run": <RunContext>}
-Result: {"unit", "mode" (the mode that ran), "records", "pages", "lookups", "not_found", "requests"}
+Result: {"unit", "mode" (the mode that ran), "records", "pages", "repeats", "lookups", "not_found",
+"requests"}
 """
 
 from __future__ import annotations

@@ -28,9 +28,11 @@ def test_media_listing_reads_every_media_once(
     expected = live_medias(shared_sim)
     assert [m.hashed_id for m in medias] == sorted(expected, key=lambda key: int(str(expected[key]["id"])))
     assert len({m.hashed_id for m in medias}) == len(medias)
-    # The end is a short page, or an extra empty page when the count is an exact multiple.
+    # The end is a short page, or an extra empty page when the count is an exact multiple; a short first
+    # page (the server's page size still unknown) is confirmed by one more request.
     pages = math.floor(len(expected) / per_page) + 1
-    assert shared_sim.stats()["by_route"]["/medias"] - before == pages
+    confirmation = 1 if len(expected) < per_page else 0
+    assert shared_sim.stats()["by_route"]["/medias"] - before == pages + confirmation
 
 
 def test_exact_multiple_of_page_size_stops_at_the_empty_page(

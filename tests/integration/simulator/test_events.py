@@ -128,3 +128,16 @@ def test_visitor_filters(client: httpx.Client, fetch_all: Callable[..., list[Any
     found = fetch_all(client, "/stats/visitors", {"search": name.upper()})
     assert named[0] in found
     assert client.get("/stats/visitors", params={"filter": "bogus"}).status_code == 400
+
+
+def test_visitors_are_listed_newest_active_first(
+    sim: WistiaSimulator, client: httpx.Client, fetch_all: Callable[..., list[Any]]
+) -> None:
+    everyone = fetch_all(client, "/stats/visitors")
+    # last_active_at is the latest visible play; no two plays share a second, so there are no ties
+    stamps = [v["last_active_at"][:19] for v in everyone]
+    assert stamps == sorted(stamps, reverse=True) and len(set(stamps)) == len(stamps)
+    assert everyone == sim.ground_truth()["visitors"]
+    sim.advance_days(1)  # a visitor active since moves to the head
+    head = client.get("/stats/visitors", params={"per_page": 5}).json()
+    assert head[0]["last_active_at"][:19] > stamps[0]

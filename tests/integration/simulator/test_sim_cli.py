@@ -13,10 +13,12 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from wistia_local import sim_command
 from wistia_simulator import SimulatorConfig, WistiaSimulator
 from wistia_simulator.clock import parse_instant
+from wistia_simulator.quirks import QUIRKS
 
 RUN_SIM = (
     "import argparse, sys\n"
@@ -111,3 +113,31 @@ def test_serve_without_token_fails_clearly() -> None:
 def test_serve_rejects_a_bad_fault_profile() -> None:
     args = _parser().parse_args(["sim", "serve", "--token", "x", "--faults", "boom=1", "--port", "0"])
     assert args.func(args) == 2
+
+
+def test_serve_rejects_bad_quirks_without_a_traceback(capsys: pytest.CaptureFixture[str]) -> None:
+    args = _parser().parse_args(["sim", "serve", "--token", "x", "--quirks", "tz,sunspots", "--port", "0"])
+    assert args.func(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: invalid quirks 'tz,sunspots': unknown quirk 'sunspots'")
+    assert all(name in err for name in QUIRKS) and "Traceback" not in err
+
+
+def test_quirks_help_lists_the_names(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        _parser().parse_args(["sim", "serve", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "--quirks NAME[,NAME...]" in out
+    assert all(name in out for name in QUIRKS) and "'all' = every quirk but the two auth ones" in out
+
+
+def test_ground_truth_with_quirks(tmp_path: Path) -> None:
+    args = _parser().parse_args(
+        ["sim", "ground-truth", "--date", "2026-11-20", "--quirks", "tz,bad_record", "--out", str(tmp_path)]
+    )
+    assert args.func(args) == 0
+    meta = json.loads((tmp_path / "meta.json").read_text())
+    assert meta["quirks"]["names"] == ["bad_record", "tz"] and meta["event_day_offset_hours"] == -5
+    assert "quirks.json" not in meta["files"]
+    events = json.loads((tmp_path / "events.json").read_text())
+    assert any(e.get("quirk_bad_record") for e in events) and all(e["received_at"] for e in events)

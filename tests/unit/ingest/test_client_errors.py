@@ -52,7 +52,13 @@ OK = httpx.Response(200, json={"load_count": 1, "play_count": 1, "hours_watched"
             AuthenticationError,
             "WISTIA_API_TOKEN",
         ),
-        (403, {"error": "Not allowed"}, AuthenticationError, "Read all data"),
+        (
+            401,
+            {"code": "unauthorized_scope", "error": "This token does not have the required scope."},
+            AuthenticationError,
+            "'Read detailed stats' permission",
+        ),
+        (403, {"error": "Not allowed"}, AuthenticationError, "plan does not include this API"),
         (404, {"error": "Media not found"}, NotFoundError, "does not exist"),
         (400, {"error": "per_page must be a number"}, InvalidRequestError, "per_page must be a number"),
         (422, {"error": "start_date is invalid"}, InvalidRequestError, "start_date is invalid"),
@@ -271,3 +277,13 @@ def test_retries_are_logged_with_structured_fields(
         assert record.path == "/stats/medias/abc"  # type: ignore[attr-defined]
         assert 0 <= record.wait_seconds <= 0.005  # type: ignore[attr-defined]
         assert record.error_type == "ServerError"  # type: ignore[attr-defined]
+
+
+def test_a_refused_basic_auth_says_to_use_bearer(make_client: MakeClient) -> None:
+    refused = httpx.Response(401, json={"code": "invalid_token", "error": "Invalid credentials."})
+    client, recorder = make_client(sequence(refused), auth_scheme="basic")
+    with pytest.raises(AuthenticationError) as caught:
+        client.get_json("/medias")
+    assert recorder.requests[0].headers["authorization"].startswith("Basic ")
+    assert "WISTIA_AUTH_SCHEME=bearer" in str(caught.value) and "legacy" in str(caught.value)
+    assert recorder.count == 1

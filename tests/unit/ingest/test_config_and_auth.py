@@ -25,7 +25,7 @@ def test_defaults() -> None:
     config = ClientConfig(token=SECRET)
     assert config.base_url == DEFAULT_BASE_URL
     assert config.auth_scheme == "bearer"
-    assert (config.connect_timeout_seconds, config.read_timeout_seconds) == (5, 30)
+    assert (config.connect_timeout_seconds, config.read_timeout_seconds) == (5, 60)
     assert (config.max_tries, config.max_time_seconds) == (8, 300)
     assert (config.backoff_base_seconds, config.backoff_max_seconds, config.max_retry_after_seconds) == (
         1,

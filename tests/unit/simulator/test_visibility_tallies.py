@@ -51,7 +51,9 @@ def _check(snap: Snapshot) -> None:
     for v in range(len(snap.world.data.visitors)):
         t = snap.visitor_totals(v)
         assert (t.load_count, t.play_count, t.last_play) == visitors.get(v, (0, 0, -1))
-    assert snap.listed_visitors() == sorted(v for v, c in visitors.items() if c[1] > 0)
+    # newest-active first: by the latest visible play, descending (ties broken by index, descending)
+    listed = sorted((v for v, c in visitors.items() if c[1] > 0), key=lambda v: (visitors[v][2], v))
+    assert snap.listed_visitors() == listed[::-1]
 
 
 def test_snapshots_match_brute_force_at_odd_instants() -> None:
