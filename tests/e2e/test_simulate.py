@@ -27,6 +27,7 @@ def test_two_faulty_quirky_nights_reconcile_with_zero_mismatches(tmp_path: Path)
             seed=7,
             faults="mixed",
             quirks="all,slow_seconds=1-2",  # slow pages scaled down, as the mixed profile's are
+            rate_limit=6000,  # pages of 10 cost ten times the requests; pacing has tests of its own
             workdir=tmp_path / "wd",
             on_event=lambda line: None,
             emr_runner=InProcessEmrRunner,  # the job in this process's Delta session, no JVM per night
